@@ -1,0 +1,147 @@
+/*
+ * almanac_interrupt: a SQLite loadable extension that gives a connection a real time limit.
+ *
+ * better-sqlite3 12 ships SQLite without the progress callback and exposes no interrupt API, so a
+ * runaway query cannot be stopped from JavaScript. This extension starts one watchdog thread per
+ * connection and registers `almanac_deadline(ms, key)`: ms > 0 arms the watchdog (it calls
+ * sqlite3_interrupt() on the connection when ms have passed), ms <= 0 disarms it. The statement
+ * then fails with SQLITE_INTERRUPT ("interrupted") and the thread that ran it is free again.
+ *
+ * The first call fixes the key; later calls must present it. Almanac makes that first call with a
+ * random key right after loading, so SQL sent by a user cannot disarm its own time limit.
+ */
+#include <sqlite3ext.h>
+SQLITE_EXTENSION_INIT1
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct Watchdog {
+  sqlite3 *db;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  int armed;
+  int stop;
+  struct timespec deadline; /* CLOCK_MONOTONIC */
+  char key[65];
+  int has_key;
+} Watchdog;
+
+static int reached(const struct timespec *deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec > deadline->tv_sec ||
+         (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+static void *watch(void *arg) {
+  Watchdog *w = (Watchdog *)arg;
+  pthread_mutex_lock(&w->mu);
+  while (!w->stop) {
+    if (!w->armed) {
+      pthread_cond_wait(&w->cv, &w->mu);
+    } else if (reached(&w->deadline)) {
+      /* Interrupt while holding the lock: a disarm that returned cannot be followed by a stale interrupt. */
+      sqlite3_interrupt(w->db);
+      w->armed = 0;
+    } else {
+      pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline);
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static void deadline_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Watchdog *w = (Watchdog *)sqlite3_user_data(ctx);
+  sqlite3_int64 ms = sqlite3_value_int64(argv[0]);
+  const char *key = (const char *)sqlite3_value_text(argv[1]);
+  int n = sqlite3_value_bytes(argv[1]);
+  if (!key || n < 16 || n > 64) {
+    sqlite3_result_error(ctx, "almanac_deadline: not authorized", -1);
+    return;
+  }
+  pthread_mutex_lock(&w->mu);
+  if (!w->has_key) {
+    memcpy(w->key, key, (size_t)n);
+    w->key[n] = 0;
+    w->has_key = 1;
+  } else if ((int)strlen(w->key) != n || memcmp(w->key, key, (size_t)n) != 0) {
+    pthread_mutex_unlock(&w->mu);
+    sqlite3_result_error(ctx, "almanac_deadline: not authorized", -1);
+    return;
+  }
+  if (ms > 0) {
+    clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+    w->deadline.tv_sec += (time_t)(ms / 1000);
+    w->deadline.tv_nsec += (long)((ms % 1000) * 1000000L);
+    if (w->deadline.tv_nsec >= 1000000000L) {
+      w->deadline.tv_sec += 1;
+      w->deadline.tv_nsec -= 1000000000L;
+    }
+    w->armed = 1;
+  } else {
+    w->armed = 0;
+  }
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  sqlite3_result_int(ctx, 1);
+}
+
+static void destroy(void *p) {
+  Watchdog *w = (Watchdog *)p;
+  pthread_mutex_lock(&w->mu);
+  w->stop = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_cond_destroy(&w->cv);
+  pthread_mutex_destroy(&w->mu);
+  free(w);
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_almanacinterrupt_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+  SQLITE_EXTENSION_INIT2(api);
+  Watchdog *w = (Watchdog *)calloc(1, sizeof(Watchdog));
+  if (!w) return SQLITE_NOMEM;
+  w->db = db;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&w->cv, &attr);
+  pthread_condattr_destroy(&attr);
+  pthread_mutex_init(&w->mu, NULL);
+  if (pthread_create(&w->thread, NULL, watch, w) != 0) {
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    free(w);
+    *err = sqlite3_mprintf("almanac_interrupt: could not start the watchdog thread");
+    return SQLITE_ERROR;
+  }
+  return sqlite3_create_function_v2(db, "almanac_deadline", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, w,
+                                    deadline_fn, NULL, NULL, destroy);
+}
+
+/*
+ * Second entry point, for `--nolock`: makes the "unix-none" VFS (no file locking) the process-wide
+ * default. better-sqlite3 is built without URI filenames, so `?nolock=1` cannot be passed per file.
+ */
+#ifdef _WIN32
+__declspec(dllexport)
+#endif
+int sqlite3_almanacnolock_init(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+  SQLITE_EXTENSION_INIT2(api);
+  (void)db;
+  sqlite3_vfs *vfs = sqlite3_vfs_find("unix-none");
+  if (!vfs) {
+    *err = sqlite3_mprintf("almanac: the unix-none VFS is not available on this platform");
+    return SQLITE_ERROR;
+  }
+  return sqlite3_vfs_register(vfs, 1);
+}

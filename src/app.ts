@@ -1,0 +1,159 @@
+/** @module Almanac: wires configuration, databases, permissions and the HTTP server together. */
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig } from "./config/options.js";
+import type { Settings } from "./config/settings.js";
+import { StartupError } from "./http/errors.js";
+import { Database, InProcessRunner, WorkerPool, type QueryRunner } from "./db/index.js";
+import type { ConnectionSpec, ExecutorInit } from "./db/executor.js";
+import { PermissionResolver } from "./auth/permissions.js";
+import { createHttpServer, handleInProcess, type HttpServer } from "./http/server.js";
+
+export const VERSION = "0.1.0";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The compiled time-limit extension: build/ sits beside src/ and dist/. */
+export function interruptExtensionPath(): string {
+  const file = process.platform === "darwin" ? "almanac_interrupt.dylib" : "almanac_interrupt.so";
+  const path = join(here, "..", "build", file);
+  if (!existsSync(path)) {
+    throw new StartupError(`the time-limit extension ${path} is missing: run "npm run build" (it needs a C compiler)`);
+  }
+  return path;
+}
+
+/** Database names are file stems, de-duplicated with _2, _3… as Datasette does. */
+export function databaseNames(paths: string[]): string[] {
+  const used = new Set<string>();
+  return paths.map((p) => {
+    const stem = basename(p, extname(p));
+    let name = stem;
+    for (let i = 2; used.has(name); i++) name = `${stem}_${i}`;
+    used.add(name);
+    return name;
+  });
+}
+
+/** Everything a page needs: the instance's state, shared across requests. */
+export class Almanac {
+  readonly databases = new Map<string, Database>();
+  readonly permissions: PermissionResolver;
+  readonly secret: string;
+  readonly startedAt = Date.now();
+
+  constructor(
+    readonly options: AppOptions,
+    readonly runner: QueryRunner,
+  ) {
+    this.permissions = new PermissionResolver(options.settings, options.defaultDeny);
+    this.secret = options.secret ?? randomBytes(32).toString("hex");
+  }
+
+  get settings(): Settings {
+    return this.options.settings;
+  }
+  get config(): InstanceConfig {
+    return this.options.config;
+  }
+  get metadata(): Metadata {
+    return this.options.metadata;
+  }
+
+  databaseConfig(db: string): DatabaseConfig {
+    return this.config.databases?.[db] ?? {};
+  }
+
+  tableConfig(db: string, table: string): TableConfig {
+    return this.databaseConfig(db).tables?.[table] ?? {};
+  }
+
+  databaseMetadata(db: string): Metadata {
+    const m = this.metadata.databases?.[db] ?? {};
+    const { tables: _tables, ...rest } = m as Metadata & { tables?: unknown };
+    void _tables;
+    return rest;
+  }
+
+  tableMetadata(db: string, table: string): Metadata & { columns?: Record<string, string> } {
+    return this.metadata.databases?.[db]?.tables?.[table] ?? {};
+  }
+
+  /** base_url with leading and trailing slash. */
+  get baseUrl(): string {
+    return this.settings.base_url;
+  }
+
+  /** A path inside this instance (base_url prefixed). */
+  path(p: string): string {
+    return this.baseUrl.replace(/\/$/, "") + p;
+  }
+
+  async close(): Promise<void> {
+    await this.runner.close();
+    for (const db of this.databases.values()) db.close();
+  }
+}
+
+export interface App {
+  almanac: Almanac;
+  listen(host: string, port: number): Promise<{ url: string; port: number }>;
+  request(path: string, init?: { method?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, string>; body: Buffer }>;
+  close(): Promise<void>;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const names = databaseNames(options.databases.map((d) => d.path));
+  const memoryName = "_memory";
+  const serveMemory = options.memory || options.crossdb || options.databases.length === 0;
+  const specs: ConnectionSpec[] = options.databases.map((d, i) => ({ name: names[i], path: d.path, readonly: true }));
+  if (serveMemory) {
+    const attach = options.crossdb ? options.databases.slice(0, 10).map((d, i) => ({ name: names[i], path: d.path })) : [];
+    if (options.crossdb && options.databases.length > 10) {
+      process.stderr.write("almanac: --crossdb attaches at most 10 databases; the rest are not attached to _memory\n");
+    }
+    specs.push({ name: memoryName, path: null, readonly: true, attach });
+  }
+  const init: ExecutorInit = {
+    databases: specs,
+    extensionPath: interruptExtensionPath(),
+    key: randomBytes(24).toString("hex"),
+    loadExtensions: options.loadExtensions,
+    cacheSizeKb: options.settings.cache_size_kb,
+    nolock: options.nolock,
+  };
+  const threads = options.settings.num_sql_threads;
+  const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : new InProcessRunner(init);
+  const almanac = new Almanac(options, runner);
+  try {
+    options.databases.forEach((d, i) => {
+      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner));
+    });
+    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner));
+    // Fail at start-up, not at the first request: every file must open and its schema must read.
+    for (const db of almanac.databases.values()) db.schema();
+    await runner.run({ db: specs[0].name, sql: "select 1" });
+  } catch (err) {
+    await almanac.close().catch(() => undefined);
+    if (err instanceof StartupError) throw err;
+    throw new StartupError(`could not open database: ${(err as Error).message}`);
+  }
+
+  let server: HttpServer | null = null;
+  return {
+    almanac,
+    async listen(host, port) {
+      server = createHttpServer(almanac);
+      return server.listen(host, port);
+    },
+    request(path, init = {}) {
+      return handleInProcess(almanac, path, init);
+    },
+    async close() {
+      if (server) await server.close();
+      await almanac.close();
+    },
+  };
+}

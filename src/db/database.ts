@@ -1,0 +1,103 @@
+/**
+ * @module Database: one served SQLite database — its name, open mode, schema cache and query entry point.
+ * Queries go to the shared QueryRunner (worker pool); the schema is read on the main thread, where it is quick.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import { createHash } from "node:crypto";
+import { createReadStream, statSync } from "node:fs";
+import { introspect } from "./introspect.js";
+import type { Schema } from "./types.js";
+import type { QueryRequest, QueryResult } from "./executor.js";
+import type { QueryRunner } from "./pool.js";
+
+export interface DatabaseOptions {
+  name: string;
+  /** null for `_memory`. */
+  path: string | null;
+  immutable: boolean;
+  /** Precomputed by `almanac inspect` (immutable databases only). */
+  inspected?: { hash?: string; size?: number; tables?: Record<string, { count: number }> };
+}
+
+export class Database {
+  readonly name: string;
+  readonly path: string | null;
+  readonly isMemory: boolean;
+  /** Mutable databases may change under us: their schema is re-read when schema_version moves. */
+  readonly isMutable: boolean;
+  private schemaCache: Schema | null = null;
+  private schemaCheckedAt = 0;
+  private readonly meta: BetterSqlite3.Database;
+  private hashPromise: Promise<string> | null = null;
+  /** Exact counts of an immutable database's tables, computed once. */
+  readonly cachedCounts = new Map<string, number>();
+
+  constructor(
+    opts: DatabaseOptions,
+    private readonly runner: QueryRunner,
+  ) {
+    this.name = opts.name;
+    this.path = opts.path;
+    this.isMemory = opts.path === null;
+    this.isMutable = !opts.immutable && !this.isMemory;
+    this.meta = opts.path === null ? new BetterSqlite3(":memory:") : new BetterSqlite3(opts.path, { readonly: true, fileMustExist: true });
+    if (opts.inspected && opts.immutable) {
+      if (opts.inspected.hash) this.hashPromise = Promise.resolve(opts.inspected.hash);
+      for (const [t, v] of Object.entries(opts.inspected.tables ?? {})) this.cachedCounts.set(t, v.count);
+    }
+  }
+
+  /** The current schema; for mutable files re-read at most once a second, and only if it changed. */
+  schema(): Schema {
+    const now = Date.now();
+    if (this.schemaCache && (!this.isMutable || now - this.schemaCheckedAt < 1000)) return this.schemaCache;
+    this.schemaCheckedAt = now;
+    if (this.schemaCache) {
+      const version = this.meta.pragma("schema_version", { simple: true }) as number;
+      if (version === this.schemaCache.version) return this.schemaCache;
+    }
+    this.schemaCache = introspect(this.meta);
+    return this.schemaCache;
+  }
+
+  /** Check the schema now (used after writes and by tests). */
+  refreshSchema(): Schema {
+    this.schemaCheckedAt = 0;
+    if (this.schemaCache) this.schemaCache = { ...this.schemaCache, version: -1 };
+    return this.schema();
+  }
+
+  execute(sql: string, params: QueryRequest["params"] = {}, opts: { timeLimitMs?: number; maxRows?: number } = {}): Promise<QueryResult> {
+    return this.runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows });
+  }
+
+  /** File size in bytes (0 for memory). */
+  size(): number {
+    if (!this.path) return 0;
+    try {
+      return statSync(this.path).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** SHA-256 of the file; only computed for immutable databases (Datasette's `hash`). */
+  hash(): Promise<string | null> {
+    if (this.isMutable || !this.path) return Promise.resolve(null);
+    if (!this.hashPromise) {
+      const path = this.path;
+      this.hashPromise = new Promise((resolve, reject) => {
+        const h = createHash("sha256");
+        createReadStream(path)
+          .on("data", (chunk) => h.update(chunk))
+          .on("end", () => resolve(h.digest("hex")))
+          .on("error", reject);
+      });
+    }
+    return this.hashPromise;
+  }
+
+  close(): void {
+    this.meta.close();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * @module A pool of worker threads, each with its own read connections, so a slow query never blocks the
+ * event loop. Jobs queue FIFO; a worker takes one job at a time. With size 0 queries run in-process.
+ */
+import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { Executor, describeFailure, type ExecutorInit, type QueryFailure, type QueryRequest, type QueryResult } from "./executor.js";
+
+/** A query that failed inside SQLite (or ran out of time): carries the kind so callers pick the message. */
+export class QueryError extends Error {
+  constructor(readonly failure: QueryFailure) {
+    super(failure.message);
+  }
+}
+
+interface Job {
+  req: QueryRequest;
+  resolve: (r: QueryResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Job | null;
+  id: number;
+}
+
+const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+
+export interface QueryRunner {
+  run(req: QueryRequest): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+/** Runs queries in-process (num_sql_threads = 0): time limits still hold, but a slow query blocks the loop. */
+export class InProcessRunner implements QueryRunner {
+  private readonly executor: Executor;
+  constructor(init: ExecutorInit) {
+    this.executor = new Executor(init);
+  }
+  async run(req: QueryRequest): Promise<QueryResult> {
+    try {
+      return this.executor.execute(req);
+    } catch (err) {
+      throw new QueryError(describeFailure(err));
+    }
+  }
+  async close(): Promise<void> {
+    this.executor.close();
+  }
+}
+
+export class WorkerPool implements QueryRunner {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly init: ExecutorInit,
+    size: number,
+  ) {
+    for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    let worker: Worker;
+    if (workerUrl.pathname.endsWith(".ts")) {
+      // Running from source (tests, tsx): the worker registers tsx before importing the TypeScript entry.
+      const api = import.meta.resolve("tsx/esm/api");
+      const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+      worker = new Worker(code, { eval: true, workerData: this.init });
+    } else {
+      worker = new Worker(fileURLToPath(workerUrl), { workerData: this.init });
+    }
+    worker.unref();
+    const slot: Slot = { worker, job: null, id: 0 };
+    worker.on("message", (msg: { id: number; result?: QueryResult; failure?: QueryFailure }) => {
+      const job = slot.job;
+      if (!job || msg.id !== slot.id) return;
+      slot.job = null;
+      if (msg.failure) job.reject(new QueryError(msg.failure));
+      else job.resolve(msg.result!);
+      this.dispatch();
+    });
+    worker.on("error", (err) => this.replace(slot, err));
+    worker.on("exit", (code) => {
+      if (!this.closed) this.replace(slot, new Error(`query worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** A worker died (it should not): fail its job, start a fresh one in its place. */
+  private replace(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    const job = slot.job;
+    slot.job = null;
+    if (job) job.reject(new QueryError({ kind: "internal", message: err.message }));
+    if (this.closed) return;
+    this.slots[i] = this.spawn();
+    this.dispatch();
+  }
+
+  run(req: QueryRequest): Promise<QueryResult> {
+    if (this.closed) return Promise.reject(new QueryError({ kind: "internal", message: "database pool is closed" }));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.job) continue;
+      const job = this.queue.shift()!;
+      slot.job = job;
+      slot.id++;
+      slot.worker.postMessage({ id: slot.id, req: job.req });
+    }
+  }
+
+  /** Jobs waiting for a free worker (for /-/threads and tests). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new QueryError({ kind: "internal", message: "database pool is closed" }));
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

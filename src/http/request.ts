@@ -1,0 +1,70 @@
+/** @module The request as pages see it: method, path, parsed query string, headers and absolute-URL helpers. */
+import type { IncomingHttpHeaders } from "node:http";
+
+export interface RequestInit {
+  method: string;
+  /** Raw path as received, before base_url stripping, without the query string. */
+  rawPath: string;
+  queryString: string;
+  headers: IncomingHttpHeaders;
+  /** "https" when the connection is TLS or force_https_urls is on. */
+  scheme: string;
+}
+
+export class AlmanacRequest {
+  readonly method: string;
+  /** Path after base_url stripping; still raw (not percent-decoded). */
+  path: string;
+  readonly rawPath: string;
+  readonly queryString: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly scheme: string;
+  /** Query-string pairs in order (repeatable keys kept). */
+  readonly pairs: [string, string][];
+  readonly args: URLSearchParams;
+  /** Values captured by the route pattern. */
+  params: Record<string, string> = {};
+  actor: Record<string, unknown> | null = null;
+
+  constructor(init: RequestInit) {
+    this.method = init.method.toUpperCase();
+    this.rawPath = init.rawPath;
+    this.path = init.rawPath;
+    this.queryString = init.queryString;
+    this.headers = init.headers;
+    this.scheme = init.scheme;
+    this.args = new URLSearchParams(init.queryString);
+    this.pairs = [...this.args.entries()];
+  }
+
+  /** Host header as sent (absolute URLs follow it), falling back to localhost. */
+  get host(): string {
+    const h = this.headers.host;
+    return typeof h === "string" && /^[A-Za-z0-9.\-:[\]]+$/.test(h) ? h : "localhost";
+  }
+
+  /** First value of a query-string argument. */
+  arg(name: string): string | undefined {
+    const v = this.args.get(name);
+    return v === null ? undefined : v;
+  }
+
+  argList(name: string): string[] {
+    return this.args.getAll(name);
+  }
+
+  /** Absolute URL for a path that already includes base_url. */
+  absolute(path: string): string {
+    return `${this.scheme}://${this.host}${path}`;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.headers[name.toLowerCase()];
+    return Array.isArray(v) ? v[0] : v;
+  }
+}
+
+/** Datasette's boolean query-string values. */
+export function argIsTrue(value: string | undefined): boolean {
+  return value !== undefined && ["on", "true", "1"].includes(value.toLowerCase());
+}

@@ -1,0 +1,69 @@
+/** @module Responses as values: pages return one, the server writes it. */
+import { randomBytes } from "node:crypto";
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+// A per-process nonce keeps a stored string from ever posing as a sentinel.
+const NONCE = randomBytes(6).toString("hex");
+const SENTINEL = `\u0000${NONCE}:`;
+const SENTINEL_RE = new RegExp(`"\\\\u0000${NONCE}:(-?(?:\\d+|Infinity))"`, "g");
+
+/**
+ * JSON.stringify, plus: BigInt written as a bare number (64-bit integers keep every digit) and, with
+ * `infinity`, ±Infinity written as bare `Infinity` the way Python's json module does (`_json_infinity=on`).
+ */
+export function toJson(value: unknown, infinity = false): string {
+  const out = JSON.stringify(value, (_k, v) => {
+    if (typeof v === "bigint") return SENTINEL + v.toString();
+    if (infinity && typeof v === "number" && (v === Infinity || v === -Infinity)) return SENTINEL + String(v);
+    return v;
+  });
+  return out.replace(SENTINEL_RE, "$1");
+}
+
+function hasSpecial(value: unknown, depth = 0): boolean {
+  if (typeof value === "bigint" || value === Infinity || value === -Infinity) return true;
+  if (depth > 6 || value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasSpecial(v, depth + 1)) return true;
+    return false;
+  }
+  for (const k in value as Record<string, unknown>) if (hasSpecial((value as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
+}
+
+export function jsonBody(value: unknown, infinity = false): string {
+  // The fast path avoids the replacer when there is nothing to rewrite.
+  return hasSpecial(value) ? toJson(value, infinity) : JSON.stringify(value);
+}
+
+export function json(value: unknown, status = 200, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: jsonBody(value) };
+}
+
+export function text(body: string, status = 200, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { "content-type": "text/plain; charset=utf-8", ...headers }, body };
+}
+
+export function html(body: string, status = 200, headers: Record<string, string> = {}): Reply {
+  return { status, headers: { "content-type": "text/html; charset=utf-8", ...headers }, body };
+}
+
+/** A redirect to a same-site path: leading runs of `/` and `\` collapse so the target can never be another host. */
+export function redirect(location: string, status = 302): Reply {
+  const safe = location.replace(/^[/\\]+/, "/");
+  return { status, headers: { location: safe }, body: "" };
+}
+
+/** Datasette's error object: `{"ok": false, "error", "errors", "status"}` plus context keys. */
+export function jsonError(messages: string[], status: number, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Reply {
+  // Key order as Datasette emits it: context such as "rows" first, "truncated" last.
+  const { truncated, ...before } = extra;
+  const body: Record<string, unknown> = { ok: false, ...before, error: messages.join("; "), errors: messages, status };
+  if (truncated !== undefined) body.truncated = truncated;
+  return json(body, status, headers);
+}

@@ -1,0 +1,73 @@
+/**
+ * @module The route table — every URL Almanac answers, in one place, first match wins (Datasette's order).
+ * Paths are matched raw: names inside them are tilde-encoded, so `%2F` never becomes a `/`.
+ */
+import type { Almanac } from "../app.js";
+import type { AlmanacRequest } from "./request.js";
+import type { Reply } from "./response.js";
+import { redirect } from "./response.js";
+import { indexPage } from "../pages/index-page.js";
+import { versionsPage, settingsPage, configPage, databasesPage, pluginsPage, actorPage, threadsPage } from "../pages/special.js";
+import { databasePage } from "../pages/database.js";
+import { tablePage } from "../pages/table.js";
+import { rowPage } from "../pages/row.js";
+import { sqlQueryPage } from "../pages/query.js";
+import { staticMountFile } from "../pages/static.js";
+
+export type Handler = (req: AlmanacRequest, almanac: Almanac) => Promise<Reply>;
+
+export interface Route {
+  name: string;
+  pattern: RegExp;
+  methods: string[];
+  handler: Handler;
+}
+
+const GET = ["GET"];
+/** `(?:\.(?<format>\w+))?` — an optional output format suffix. */
+const FMT = String.raw`(?:\.(?<format>\w+))?`;
+const JSON_ONLY = String.raw`(?<format>\.json)?`;
+
+export const ROUTES: Route[] = [
+  { name: "index", pattern: /^\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
+  { name: "index-default", pattern: /^\/-\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
+  { name: "dash", pattern: /^\/-$/, methods: GET, handler: async () => redirect("/-/", 301) },
+  { name: "memory-alias", pattern: /^\/:memory:(?<rest>.*)$/, methods: GET, handler: async (req, a) => redirect(a.path(`/_memory${req.params.rest}${req.queryString ? "?" + req.queryString : ""}`)) },
+  { name: "versions", pattern: new RegExp(`^/-/versions${JSON_ONLY}$`), methods: GET, handler: versionsPage },
+  { name: "plugins", pattern: new RegExp(`^/-/plugins${JSON_ONLY}$`), methods: GET, handler: pluginsPage },
+  { name: "settings", pattern: new RegExp(`^/-/settings${JSON_ONLY}$`), methods: GET, handler: settingsPage },
+  { name: "config", pattern: new RegExp(`^/-/config${JSON_ONLY}$`), methods: GET, handler: configPage },
+  { name: "threads", pattern: new RegExp(`^/-/threads${JSON_ONLY}$`), methods: GET, handler: threadsPage },
+  { name: "databases", pattern: new RegExp(`^/-/databases${JSON_ONLY}$`), methods: GET, handler: databasesPage },
+  { name: "actor", pattern: new RegExp(`^/-/actor${JSON_ONLY}$`), methods: GET, handler: actorPage },
+  { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },
+  { name: "query", pattern: new RegExp(`^/(?<db>[^/.]+)/-/query${FMT}$`), methods: GET, handler: sqlQueryPage },
+  { name: "table", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/.]+)${FMT}$`), methods: GET, handler: tablePage },
+  { name: "row", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/]+?)/(?<pks>[^/]+?)${FMT}$`), methods: GET, handler: rowPage },
+];
+
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** Static mounts (`--static MOUNT:DIR`) are matched first: their prefixes are chosen by the operator. */
+export function matchRoute(path: string, almanac?: Almanac): RouteMatch | null {
+  if (almanac) {
+    for (const m of almanac.options.staticMounts) {
+      const prefix = `/${m.mount}/`;
+      if (path.startsWith(prefix)) {
+        return { route: { name: "static-mount", pattern: /^/, methods: GET, handler: staticMountFile(m.dir, path.slice(prefix.length)) }, params: {} };
+      }
+    }
+  }
+  for (const route of ROUTES) {
+    const m = route.pattern.exec(path);
+    if (m) {
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) params[k] = k === "format" ? v.replace(/^\./, "") : v;
+      return { route, params };
+    }
+  }
+  return null;
+}

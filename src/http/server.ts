@@ -1,0 +1,147 @@
+/**
+ * @module The HTTP edge: parse the request, strip base_url, route, render errors once in the format the
+ * client asked for, add CORS and security headers, answer HEAD and OPTIONS.
+ */
+import { createServer, type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Almanac } from "../app.js";
+import { AlmanacRequest } from "./request.js";
+import { HttpError } from "./errors.js";
+import { html, jsonError, text, type Reply } from "./response.js";
+import { matchRoute } from "./routes.js";
+import { escapeHtml } from "../render/html.js";
+import type { Actor } from "../auth/permissions.js";
+
+const CORS_HEADERS: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "Authorization, Content-Type",
+  "access-control-expose-headers": "Link",
+  "access-control-allow-methods": "GET, POST, HEAD, OPTIONS",
+  "access-control-max-age": "3600",
+};
+
+/** Whether an error for this request should be JSON (path ends .json, or the client asked for JSON). */
+function wantsJson(req: AlmanacRequest): boolean {
+  if (/\.json$/.test(req.path)) return true;
+  const accept = req.header("accept") ?? "";
+  const ctype = req.header("content-type") ?? "";
+  return accept.includes("application/json") || ctype.includes("application/json");
+}
+
+export function errorReply(req: AlmanacRequest, err: HttpError): Reply {
+  if (wantsJson(req)) return jsonError(err.messages, err.status, err.extra, err.headers);
+  const title = err.status === 404 ? "Not found" : err.status === 403 ? "Forbidden" : err.status >= 500 ? "Server error" : "Error";
+  const body = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${err.status}: ${escapeHtml(title)}</title></head>\n<body class="error"><h1>${escapeHtml(title)}</h1>\n${err.messages.map((m) => `<p>${escapeHtml(m)}</p>`).join("\n")}\n</body></html>\n`;
+  return { ...html(body, err.status), headers: { "content-type": "text/html; charset=utf-8", ...err.headers } };
+}
+
+/** Run one request through routing and the error boundary. Never throws. */
+export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Actor = null): Promise<Reply> {
+  let reply: Reply;
+  try {
+    const base = almanac.baseUrl;
+    // Paths under base_url are routed without the prefix; paths without it still route (Datasette does the same).
+    if (base !== "/" && (req.path + "/").startsWith(base)) req.path = "/" + req.path.slice(base.length);
+    if (req.method === "OPTIONS") {
+      reply = text("ok", 200);
+    } else {
+      // Actors from cookies and tokens arrive with authentication; until then only `serve --get --actor` sets one.
+      req.actor = actor;
+      const match = matchRoute(req.path, almanac);
+      if (!match) throw new HttpError(404, "Not found");
+      if (!match.route.methods.includes(req.method === "HEAD" ? "GET" : req.method)) {
+        throw new HttpError(405, "Method not allowed");
+      }
+      req.params = match.params;
+      reply = await match.route.handler(req, almanac);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) {
+      reply = errorReply(req, err);
+    } else {
+      process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}\n`);
+      reply = errorReply(req, new HttpError(500, "Internal server error"));
+    }
+  }
+  reply.headers["x-content-type-options"] = "nosniff";
+  if (almanac.options.cors) Object.assign(reply.headers, CORS_HEADERS);
+  return reply;
+}
+
+function buildRequest(almanac: Almanac, method: string, url: string, headers: IncomingHttpHeaders, encrypted: boolean): AlmanacRequest {
+  const q = url.indexOf("?");
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const queryString = q === -1 ? "" : url.slice(q + 1);
+  const scheme = encrypted || almanac.settings.force_https_urls ? "https" : "http";
+  return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme });
+}
+
+function send(res: ServerResponse, reply: Reply, head: boolean): void {
+  const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+  res.writeHead(reply.status, { ...reply.headers, "content-length": String(body.length) });
+  res.end(head ? undefined : body);
+}
+
+export interface HttpServer {
+  listen(host: string, port: number): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export function createHttpServer(almanac: Almanac): HttpServer {
+  const server = createServer((incoming: IncomingMessage, res: ServerResponse) => {
+    const req = buildRequest(almanac, incoming.method ?? "GET", incoming.url ?? "/", incoming.headers, "encrypted" in incoming.socket);
+    // GET/HEAD bodies are ignored; drain anything sent so the connection stays usable.
+    incoming.resume();
+    dispatch(almanac, req).then(
+      (reply) => send(res, reply, req.method === "HEAD"),
+      () => {
+        res.statusCode = 500;
+        res.end();
+      },
+    );
+  });
+  server.keepAliveTimeout = 5000;
+  return {
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address() as AddressInfo;
+          const shownHost = host.includes(":") ? `[${host}]` : host;
+          resolve({ url: `http://${shownHost}:${addr.port}${almanac.baseUrl}`, port: addr.port });
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Answer a request without a socket (`serve --get`, tests). */
+export async function handleInProcess(
+  almanac: Almanac,
+  path: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const headers: IncomingHttpHeaders = { host: "localhost", ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
+  // `serve --get --actor JSON` hands the actor over in this header; it is honoured only here, never from the network.
+  let actor: Actor = null;
+  const given = headers["x-almanac-get-actor"];
+  if (typeof given === "string") {
+    delete headers["x-almanac-get-actor"];
+    try {
+      actor = JSON.parse(given) as Actor;
+    } catch {
+      throw new Error("--actor must be a JSON object");
+    }
+  }
+  const req = buildRequest(almanac, init.method ?? "GET", path, headers, false);
+  const reply = await dispatch(almanac, req, actor);
+  const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+  return { status: reply.status, headers: reply.headers, body: req.method === "HEAD" ? Buffer.alloc(0) : body };
+}

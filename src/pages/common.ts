@@ -1,0 +1,132 @@
+/** @module What every data page shares: resolving names against the schema, formats, extras, time limits, caching. */
+import { createHash } from "node:crypto";
+import type { Almanac } from "../app.js";
+import type { Database, TableInfo, QueryResult } from "../db/index.js";
+import { QueryError } from "../db/index.js";
+import { BadRequest, Forbidden, HttpError, NotFound } from "../http/errors.js";
+import type { AlmanacRequest } from "../http/request.js";
+import { argIsTrue } from "../http/request.js";
+import { tildeDecode } from "../http/tilde.js";
+import type { Action } from "../auth/permissions.js";
+import type { CellOptions } from "../render/json.js";
+
+export const TIME_LIMIT_MESSAGE = "SQL query took too long. The time limit is controlled by the sql_time_limit_ms setting.";
+
+/** The output format of a data route: "html" when there is no suffix; anything but json/html is 404 for now. */
+export function dataFormat(req: AlmanacRequest): "json" | "html" {
+  const f = req.params.format;
+  if (f === undefined) return "html";
+  if (f === "json") return "json";
+  throw new NotFound("Format not found");
+}
+
+/** Permission first, so a refusal never reveals whether the thing exists. */
+export function ensure(almanac: Almanac, req: AlmanacRequest, action: Action, database?: string, child?: string, message?: string): void {
+  if (!almanac.permissions.allowed(req.actor, action, { database, child })) throw new Forbidden(message ?? action);
+}
+
+export function resolveDatabase(almanac: Almanac, req: AlmanacRequest): Database {
+  const name = tildeDecode(req.params.db);
+  ensure(almanac, req, "view-database", name, undefined, "You do not have permission to view this database");
+  const db = almanac.databases.get(name);
+  if (!db) throw new NotFound("Database not found");
+  return db;
+}
+
+export function resolveTable(almanac: Almanac, req: AlmanacRequest, db: Database): TableInfo | null {
+  const name = tildeDecode(req.params.table);
+  const table = db.schema().resolve(name);
+  if (table) ensure(almanac, req, "view-table", db.name, table.name, "You do not have permission to view this table");
+  else ensure(almanac, req, "view-table", db.name, name, "You do not have permission to view this table");
+  return table ?? null;
+}
+
+/** `_extra` values: repeatable and comma-separated; unknown names are a 400 for data formats. */
+export function parseExtras(req: AlmanacRequest, allowed: readonly string[], strict: boolean): Set<string> {
+  const out = new Set<string>();
+  for (const v of req.argList("_extra")) {
+    for (const name of v.split(",").map((s) => s.trim()).filter(Boolean)) {
+      if (!allowed.includes(name)) {
+        if (strict) throw new BadRequest(`Unknown _extra: ${name}`);
+        continue;
+      }
+      out.add(name);
+    }
+  }
+  return out;
+}
+
+/** sql_time_limit_ms, lowered (never raised) by `?_timelimit=`. */
+export function timeLimit(almanac: Almanac, req: AlmanacRequest): number {
+  const limit = almanac.settings.sql_time_limit_ms;
+  const raw = req.arg("_timelimit");
+  if (raw && /^\d+$/.test(raw)) {
+    const n = Number(raw);
+    if (n > 0 && n < limit) return n;
+  }
+  return limit;
+}
+
+/** Run SQL, turning SQLite failures into Datasette's 400s. */
+export async function runSql(
+  db: Database,
+  sql: string,
+  params: Record<string, unknown> | unknown[],
+  opts: { timeLimitMs: number; maxRows?: number; errorExtra?: Record<string, unknown> },
+): Promise<QueryResult> {
+  try {
+    return await db.execute(sql, params, { timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows });
+  } catch (err) {
+    if (err instanceof QueryError) {
+      if (err.failure.kind === "timeout") throw new HttpError(400, TIME_LIMIT_MESSAGE, opts.errorExtra);
+      if (err.failure.kind === "sql") throw new HttpError(400, err.failure.message, opts.errorExtra);
+    }
+    throw err;
+  }
+}
+
+export function cellOptions(req: AlmanacRequest): CellOptions {
+  return { infinity: argIsTrue(req.arg("_json_infinity")), jsonColumns: new Set(req.argList("_json")) };
+}
+
+/** `Cache-Control` for table, row and stored-query responses: `_ttl` overrides default_cache_ttl. */
+export function cacheHeaders(almanac: Almanac, req: AlmanacRequest): Record<string, string> {
+  let ttl = almanac.settings.default_cache_ttl;
+  const raw = req.arg("_ttl");
+  if (raw !== undefined && /^\d+$/.test(raw)) ttl = Number(raw);
+  return { "cache-control": ttl > 0 ? `max-age=${ttl}` : "no-cache" };
+}
+
+/** Six hex characters: the file hash for immutable databases, else md5 of the name (Datasette's colour). */
+export async function databaseColor(db: Database): Promise<string> {
+  const hash = await db.hash();
+  return (hash ?? createHash("md5").update(db.name).digest("hex")).slice(0, 6);
+}
+
+/** The path of this request with some query-string arguments replaced (absolute, Host-relative). */
+export function urlWithArgs(almanac: Almanac, req: AlmanacRequest, changes: Record<string, string | null>, path?: string): string {
+  const args = new URLSearchParams(req.queryString);
+  for (const [k, v] of Object.entries(changes)) {
+    args.delete(k);
+    if (v !== null) args.append(k, v);
+  }
+  const qs = args.toString();
+  return req.absolute(almanac.path(path ?? req.path)) + (qs ? `?${qs}` : "");
+}
+
+/** Datasette's `request` extra. */
+export function requestExtra(almanac: Almanac, req: AlmanacRequest): Record<string, unknown> {
+  const args: Record<string, string[]> = {};
+  for (const [k, v] of req.pairs) (args[k] ??= []).push(v);
+  const path = almanac.path(req.path);
+  const full = path + (req.queryString ? `?${req.queryString}` : "");
+  return { url: req.absolute(full), path, full_path: full, host: req.host, args };
+}
+
+/** The `extras` extra: every available `_extra` with a URL that toggles it. */
+export function extrasList(almanac: Almanac, req: AlmanacRequest, names: readonly string[], descriptions: Record<string, string>, selected: Set<string>): unknown[] {
+  return names.map((e) => {
+    const toggled = selected.has(e) ? [...selected].filter((x) => x !== e) : [...selected, e];
+    return { name: e, description: descriptions[e], toggle_url: urlWithArgs(almanac, req, { _extra: toggled.join(",") || null }), selected: selected.has(e) };
+  });
+}

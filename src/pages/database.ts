@@ -1,0 +1,83 @@
+/** @module The database page: `/<db>(.json)` — tables with counts and keys, views, stored queries; `?sql=` redirects. */
+import type { Almanac } from "../app.js";
+import type { Database } from "../db/index.js";
+import type { AlmanacRequest } from "../http/request.js";
+import { json, redirect, type Reply } from "../http/response.js";
+import { tildeEncode } from "../http/tilde.js";
+import { renderDataPage } from "../render/html.js";
+import { dataFormat, resolveDatabase } from "./common.js";
+import { tableCount, COUNT_LIMIT } from "./counts.js";
+
+/** Per-table count budget on the database page (Datasette: 100 ms). */
+const DATABASE_PAGE_COUNT_MS = 100;
+
+function fkJson(fks: { column: string; otherTable: string; otherColumn: string }[]) {
+  return fks.map((f) => ({ other_table: f.otherTable, column: f.column, other_column: f.otherColumn }));
+}
+
+/** Stored queries configured for a database, as objects, in configuration order. */
+export function storedQueries(almanac: Almanac, db: Database): Record<string, unknown>[] {
+  const queries = almanac.databaseConfig(db.name).queries ?? {};
+  return Object.entries(queries)
+    .map(([name, q]) => (typeof q === "string" ? { name, sql: q } : { name, ...q }))
+    .filter((q) => typeof q.sql === "string");
+}
+
+export async function databasePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
+  if (req.args.has("sql")) {
+    const fmt = req.params.format ? `.${req.params.format}` : "";
+    return redirect(almanac.path(`/${req.params.db}/-/query${fmt}?${req.queryString}`));
+  }
+  const format = dataFormat(req);
+  const db = resolveDatabase(almanac, req);
+  const data = await databaseData(almanac, req, db);
+  if (format === "html") {
+    return renderDataPage(almanac, req, {
+      title: (almanac.databaseMetadata(db.name).title as string | undefined) ?? db.name,
+      kind: "database",
+      database: db.name,
+      columns: ["name", "count"],
+      rows: (data.tables as { name: string; count: number | null; hidden: boolean }[])
+        .filter((t) => !t.hidden)
+        .map((t) => ({ name: t.name, count: t.count })),
+    });
+  }
+  return json(data);
+}
+
+export async function databaseData(almanac: Almanac, req: AlmanacRequest, db: Database): Promise<Record<string, unknown>> {
+  const schema = db.schema();
+  const visible = schema.tables.filter((t) => almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: t.name }));
+  const tables = visible.filter((t) => !t.isView);
+  const counts = await Promise.all(tables.map((t) => tableCount(db, t, DATABASE_PAGE_COUNT_MS)));
+  const isPrivate = (child: string) => !almanac.permissions.allowed(null, "view-table", { database: db.name, child });
+  const queries = storedQueries(almanac, db).filter((q) => almanac.permissions.allowed(req.actor, "view-query", { database: db.name, child: q.name as string }));
+  const canSql = almanac.permissions.allowed(req.actor, "execute-sql", { database: db.name });
+  const data: Record<string, unknown> = {
+    ok: true,
+    database: db.name,
+    private: !almanac.permissions.allowed(null, "view-database", { database: db.name }),
+    path: almanac.path(`/${tildeEncode(db.name)}`),
+    size: db.size(),
+    tables: tables.map((t, i) => ({
+      name: t.name,
+      columns: t.columns.map((c) => c.name),
+      primary_keys: t.primaryKeys,
+      count: counts[i],
+      count_truncated: counts[i] !== null && counts[i]! > COUNT_LIMIT && !db.cachedCounts.has(t.name),
+      hidden: t.hidden || !!almanac.tableConfig(db.name, t.name).hidden,
+      fts_table: t.ftsTable,
+      foreign_keys: { incoming: fkJson(t.foreignKeys.incoming), outgoing: fkJson(t.foreignKeys.outgoing) },
+      private: isPrivate(t.name),
+    })),
+    hidden_count: tables.filter((t) => t.hidden || almanac.tableConfig(db.name, t.name).hidden).length,
+    views: visible.filter((t) => t.isView).map((t) => ({ name: t.name, private: isPrivate(t.name) })),
+    queries: queries.slice(0, 5),
+    queries_more: queries.length > 5,
+    queries_count: queries.length,
+    allow_execute_sql: canSql,
+  };
+  if (canSql) data.table_columns = Object.fromEntries(visible.map((t) => [t.name, t.columns.map((c) => c.name)]));
+  data.metadata = almanac.databaseMetadata(db.name);
+  return data;
+}

@@ -1,0 +1,76 @@
+/** @module The index page: `/` and `/.json` — every database the actor may see, with its largest tables. */
+import type { Almanac } from "../app.js";
+import type { AlmanacRequest } from "../http/request.js";
+import { json, type Reply } from "../http/response.js";
+import { tildeEncode } from "../http/tilde.js";
+import { renderDataPage } from "../render/html.js";
+import { databaseColor, ensure } from "./common.js";
+import { tableCount } from "./counts.js";
+
+/** Index counts are a courtesy: 10 ms a table, and only for files that are small or cannot change. */
+const INDEX_COUNT_MS = 10;
+const INDEX_COUNT_MAX_BYTES = 100 * 1024 * 1024;
+
+export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
+  ensure(almanac, req, "view-instance");
+  const databases: Record<string, unknown>[] = [];
+  for (const db of almanac.databases.values()) {
+    if (!almanac.permissions.allowed(req.actor, "view-database", { database: db.name })) continue;
+    const schema = db.schema();
+    const visible = schema.tables.filter((t) => almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: t.name }));
+    const isHidden = (t: (typeof visible)[number]) => t.hidden || !!almanac.tableConfig(db.name, t.name).hidden;
+    const tables = visible.filter((t) => !t.isView);
+    const views = visible.filter((t) => t.isView);
+    const countable = !db.isMutable || db.size() < INDEX_COUNT_MAX_BYTES;
+    let counts: (number | null)[] = tables.map(() => null);
+    if (countable) counts = await Promise.all(tables.map((t) => tableCount(db, t, INDEX_COUNT_MS)));
+    // Any count that timed out drops them all: a partial sum would mislead.
+    const showCounts = countable && counts.every((c) => c !== null);
+    const withCounts = tables.map((t, i) => ({ t, count: showCounts ? counts[i] : null }));
+    const rels = (t: (typeof tables)[number]) => t.foreignKeys.incoming.length + t.foreignKeys.outgoing.length;
+    const sorted = withCounts
+      .filter((x) => !isHidden(x.t))
+      .sort((a, b) => rels(b.t) - rels(a.t) || (b.count ?? 0) - (a.count ?? 0) || (a.t.name < b.t.name ? 1 : a.t.name > b.t.name ? -1 : 0));
+    const isPrivate = (child: string) => !almanac.permissions.allowed(null, "view-table", { database: db.name, child });
+    const summary = [
+      ...sorted.map(({ t, count }) => ({
+        name: t.name,
+        columns: t.columns.map((c) => c.name),
+        primary_keys: t.primaryKeys,
+        count,
+        hidden: false,
+        fts_table: t.ftsTable,
+        num_relationships_for_sorting: rels(t),
+        private: isPrivate(t.name),
+      })),
+      ...views.map((v) => ({ name: v.name, private: isPrivate(v.name) })),
+    ];
+    const hiddenTables = withCounts.filter((x) => isHidden(x.t));
+    databases.push({
+      name: db.name,
+      hash: await db.hash(),
+      color: await databaseColor(db),
+      path: almanac.path(`/${tildeEncode(db.name)}`),
+      tables_and_views_truncated: summary.slice(0, 5),
+      tables_and_views_more: summary.length > 5,
+      tables_count: tables.length - hiddenTables.length,
+      table_rows_sum: withCounts.filter((x) => !isHidden(x.t)).reduce((s, x) => s + (x.count ?? 0), 0),
+      show_table_row_counts: showCounts,
+      hidden_table_rows_sum: hiddenTables.reduce((s, x) => s + (x.count ?? 0), 0),
+      hidden_tables_count: hiddenTables.length,
+      views_count: views.length,
+      private: !almanac.permissions.allowed(null, "view-database", { database: db.name }),
+    });
+  }
+  const { databases: _dbs, ...metadata } = almanac.metadata;
+  void _dbs;
+  if (req.params.format === "json") {
+    return json({ ok: true, unstable: "The JSON format of this page is not yet stable and may change", databases, metadata });
+  }
+  return renderDataPage(almanac, req, {
+    title: (almanac.metadata.title as string | undefined) ?? "Almanac",
+    kind: "index",
+    columns: ["name", "tables_count", "table_rows_sum"],
+    rows: databases.map((d) => ({ name: d.name, tables_count: d.tables_count, table_rows_sum: d.show_table_row_counts ? d.table_rows_sum : null })),
+  });
+}

@@ -1,0 +1,179 @@
+/** @module Query pages: arbitrary read-only SQL at `/<db>/-/query(.json)` and stored queries at `/<db>/<name>(.json)`. */
+import { randomBytes } from "node:crypto";
+import type { Almanac } from "../app.js";
+import type { Database } from "../db/index.js";
+import type { QueryConfig } from "../config/options.js";
+import { BadRequest, NotFound } from "../http/errors.js";
+import type { AlmanacRequest } from "../http/request.js";
+import { argIsTrue } from "../http/request.js";
+import { json, type Reply } from "../http/response.js";
+import { tildeDecode } from "../http/tilde.js";
+import { extractNamedParameters, validateReadOnlySql } from "../sql/index.js";
+import { parseShape, rowsToArrays, rowsToObjects, encodeCell } from "../render/json.js";
+import { renderDataPage } from "../render/html.js";
+import { cacheHeaders, cellOptions, dataFormat, databaseColor, ensure, parseExtras, extrasList, requestExtra, resolveDatabase, runSql, timeLimit, urlWithArgs } from "./common.js";
+
+export const QUERY_EXTRAS = ["columns", "render_cell", "debug", "request", "query", "metadata", "extras", "database", "database_color", "private"] as const;
+
+const EXTRA_DESCRIPTIONS: Record<string, string> = {
+  columns: "Column names returned by this query",
+  render_cell: "Rendered HTML for cells where plugins change it",
+  debug: "Extra debug information",
+  request: "Full information about the request",
+  query: "Details of the underlying SQL query",
+  metadata: "Metadata about the query or database",
+  extras: "Available ?_extra= blocks",
+  database: "Database name",
+  database_color: "Color assigned to the database",
+  private: "Whether this query is private",
+};
+
+interface QueryRun {
+  db: Database;
+  sql: string;
+  params: Record<string, unknown>;
+  /** Stored query name and definition, or null for `?sql=`. */
+  name: string | null;
+  definition: QueryConfig | null;
+}
+
+export async function sqlQueryPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
+  const format = dataFormat(req);
+  const db = resolveDatabase(almanac, req);
+  ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
+  const sql = req.arg("sql") ?? "";
+  if (!sql.trim()) {
+    if (format === "json") throw new BadRequest("Missing SQL: pass ?sql=");
+    return renderDataPage(almanac, req, { title: db.name, kind: "query", database: db.name, sql: "", columns: [], rows: [] });
+  }
+  validateReadOnlySql(sql);
+  const params: Record<string, unknown> = {};
+  for (const p of extractNamedParameters(sql)) params[p] = req.arg(p) ?? "";
+  return runQuery(req, almanac, { db, sql, params, name: null, definition: null }, format);
+}
+
+/** Normalise a configured query: a bare SQL string or an object with `sql`. */
+function queryDefinition(raw: unknown): QueryConfig | null {
+  if (typeof raw === "string") return { sql: raw };
+  if (raw && typeof raw === "object" && typeof (raw as QueryConfig).sql === "string") return raw as QueryConfig;
+  return null;
+}
+
+/** Magic parameters of stored queries (`:_now_epoch`, `:_header_user_agent`, …). */
+function magicParameter(name: string, req: AlmanacRequest): unknown {
+  const m = /^_(actor|header|cookie|now|random)_(.+)$/.exec(name);
+  if (!m) return undefined;
+  const [, prefix, suffix] = m;
+  switch (prefix) {
+    case "actor":
+      if (!req.actor || !(suffix in req.actor)) throw new BadRequest(`This query needs a signed-in actor with "${suffix}"`);
+      return req.actor[suffix];
+    case "header":
+      return req.header(suffix.replace(/_/g, "-")) ?? "";
+    case "cookie": {
+      const cookies = (req.header("cookie") ?? "").split(";").map((c) => c.trim().split("="));
+      const found = cookies.find(([k]) => k === suffix);
+      return found ? decodeURIComponent(found.slice(1).join("=")) : "";
+    }
+    case "now": {
+      const now = new Date();
+      if (suffix === "epoch") return Math.floor(now.getTime() / 1000);
+      if (suffix === "date_utc") return now.toISOString().slice(0, 10);
+      if (suffix === "datetime_utc") return now.toISOString().slice(0, 19) + "Z";
+      return undefined;
+    }
+    case "random": {
+      const n = /^chars_(\d+)$/.exec(suffix);
+      if (!n) return undefined;
+      const count = Math.min(Number(n[1]), 1024);
+      return randomBytes(Math.ceil(count / 2)).toString("hex").slice(0, count);
+    }
+  }
+  return undefined;
+}
+
+export async function storedQueryPage(req: AlmanacRequest, almanac: Almanac, db: Database): Promise<Reply> {
+  const name = tildeDecode(req.params.table);
+  ensure(almanac, req, "view-query", db.name, name, "You do not have permission to view this query");
+  const definition = queryDefinition(almanac.databaseConfig(db.name).queries?.[name]);
+  if (!definition) throw new NotFound("Table not found");
+  const format = dataFormat(req);
+  if (definition.is_trusted === false) ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
+  if (definition.write) throw new BadRequest("This stored query writes to the database; it runs with a POST, which this server does not accept yet");
+  const names = Array.isArray(definition.params) ? definition.params.map(String) : extractNamedParameters(definition.sql);
+  const params: Record<string, unknown> = {};
+  for (const p of extractNamedParameters(definition.sql)) {
+    const magic = p.startsWith("_") ? magicParameter(p, req) : undefined;
+    params[p] = magic !== undefined ? magic : (req.arg(p) ?? "");
+  }
+  for (const p of names) if (!(p in params)) params[p] = req.arg(p) ?? "";
+  return runQuery(req, almanac, { db, sql: definition.sql, params, name, definition }, format);
+}
+
+async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, format: "json" | "html"): Promise<Reply> {
+  const extras = parseExtras(req, QUERY_EXTRAS, format === "json");
+  const shape = parseShape(req.arg("_shape"));
+  if (shape === "object") throw new BadRequest("_shape=object is only available on tables");
+  const max = almanac.settings.max_returned_rows;
+  const result = await runSql(q.db, q.sql, q.params, { timeLimitMs: timeLimit(almanac, req), maxRows: max, errorExtra: { rows: [], truncated: false } });
+  const opts = cellOptions(req);
+  const headers = q.name ? cacheHeaders(almanac, req) : {};
+  if (format === "html") {
+    return renderDataPage(almanac, req, {
+      title: q.definition?.title ?? q.name ?? q.db.name,
+      kind: "query",
+      database: q.db.name,
+      sql: q.definition?.hide_sql ? null : q.sql,
+      columns: result.columns,
+      rows: rowsToObjects(result.columns, result.rows, opts),
+      truncated: result.truncated,
+    });
+  }
+  if (shape === "array" || shape === "arrayfirst") {
+    const body = shape === "array" ? rowsToObjects(result.columns, result.rows, opts) : result.rows.map((r) => encodeCell(r[0], result.columns[0], opts));
+    if (shape === "array" && argIsTrue(req.arg("_nl"))) {
+      return { status: 200, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: (body as unknown[]).map((o) => JSON.stringify(o)).join("\n") };
+    }
+    return json(body, 200, headers);
+  }
+  const out: Record<string, unknown> = { ok: true };
+  for (const name of QUERY_EXTRAS) {
+    if (!extras.has(name)) continue;
+    switch (name) {
+      case "columns":
+        out.columns = result.columns;
+        break;
+      case "render_cell":
+        out.render_cell = result.rows.map(() => ({}));
+        break;
+      case "debug":
+        out.debug = { url_vars: req.params, resolved: { database: q.db.name, query: q.name } };
+        break;
+      case "request":
+        out.request = requestExtra(almanac, req);
+        break;
+      case "query":
+        out.query = { sql: q.sql, params: q.params };
+        break;
+      case "metadata":
+        // Datasette returns the database's metadata for ?sql= and the query's definition for stored queries.
+        out.metadata = q.definition ? { name: q.name, ...q.definition } : almanac.databaseMetadata(q.db.name);
+        break;
+      case "extras":
+        out.extras = extrasList(almanac, req, QUERY_EXTRAS, EXTRA_DESCRIPTIONS, extras);
+        break;
+      case "database":
+        out.database = q.db.name;
+        break;
+      case "database_color":
+        out.database_color = await databaseColor(q.db);
+        break;
+      case "private":
+        out.private = q.name ? !almanac.permissions.allowed(null, "view-query", { database: q.db.name, child: q.name }) : !almanac.permissions.allowed(null, "execute-sql", { database: q.db.name });
+        break;
+    }
+  }
+  out.rows = shape === "arrays" ? rowsToArrays(result.columns, result.rows, opts) : rowsToObjects(result.columns, result.rows, opts);
+  out.truncated = result.truncated;
+  return json(out, 200, headers);
+}
