@@ -1,12 +1,12 @@
 /** @module Almanac: wires configuration, databases, permissions and the HTTP server together. */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig } from "./config/options.js";
 import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
-import { Database, InProcessRunner, WorkerPool, type QueryRunner } from "./db/index.js";
+import { Database, InProcessRunner, WorkerPool, databaseNames, type QueryRunner } from "./db/index.js";
 import type { ConnectionSpec, ExecutorInit } from "./db/executor.js";
 import { PermissionResolver } from "./auth/permissions.js";
 import { createHttpServer, handleInProcess, type HttpServer } from "./http/server.js";
@@ -23,18 +23,6 @@ export function interruptExtensionPath(): string {
     throw new StartupError(`the time-limit extension ${path} is missing: run "npm run build" (it needs a C compiler)`);
   }
   return path;
-}
-
-/** Database names are file stems, de-duplicated with _2, _3… as Datasette does. */
-export function databaseNames(paths: string[]): string[] {
-  const used = new Set<string>();
-  return paths.map((p) => {
-    const stem = basename(p, extname(p));
-    let name = stem;
-    for (let i = 2; used.has(name); i++) name = `${stem}_${i}`;
-    used.add(name);
-    return name;
-  });
 }
 
 /** Everything a page needs: the instance's state, shared across requests. */

@@ -83,7 +83,7 @@ export interface Metadata {
 }
 
 /** Counts and hashes precomputed by `almanac inspect` (Datasette's inspect-data.json shape). */
-export type InspectData = Record<string, { hash?: string; size?: number; file?: string; tables?: Record<string, { count: number }> }>;
+export type InspectData = Record<string, { hash?: string; size?: number; file?: string; tables?: Record<string, { count: number | null }> }>;
 
 export interface AppOptions {
   databases: DatabaseSource[];

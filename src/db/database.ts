@@ -3,8 +3,8 @@
  * Queries go to the shared QueryRunner (worker pool); the schema is read on the main thread, where it is quick.
  */
 import BetterSqlite3 from "better-sqlite3";
-import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
+import { sha256File } from "./files.js";
 import { introspect } from "./introspect.js";
 import type { Schema } from "./types.js";
 import type { QueryRequest, QueryResult } from "./executor.js";
@@ -16,7 +16,7 @@ export interface DatabaseOptions {
   path: string | null;
   immutable: boolean;
   /** Precomputed by `almanac inspect` (immutable databases only). */
-  inspected?: { hash?: string; size?: number; tables?: Record<string, { count: number }> };
+  inspected?: { hash?: string; size?: number; tables?: Record<string, { count: number | null }> };
 }
 
 export class Database {
@@ -43,7 +43,7 @@ export class Database {
     this.meta = opts.path === null ? new BetterSqlite3(":memory:") : new BetterSqlite3(opts.path, { readonly: true, fileMustExist: true });
     if (opts.inspected && opts.immutable) {
       if (opts.inspected.hash) this.hashPromise = Promise.resolve(opts.inspected.hash);
-      for (const [t, v] of Object.entries(opts.inspected.tables ?? {})) this.cachedCounts.set(t, v.count);
+      for (const [t, v] of Object.entries(opts.inspected.tables ?? {})) if (typeof v.count === "number") this.cachedCounts.set(t, v.count);
     }
   }
 
@@ -85,14 +85,7 @@ export class Database {
   hash(): Promise<string | null> {
     if (this.isMutable || !this.path) return Promise.resolve(null);
     if (!this.hashPromise) {
-      const path = this.path;
-      this.hashPromise = new Promise((resolve, reject) => {
-        const h = createHash("sha256");
-        createReadStream(path)
-          .on("data", (chunk) => h.update(chunk))
-          .on("end", () => resolve(h.digest("hex")))
-          .on("error", reject);
-      });
+      this.hashPromise = sha256File(this.path);
     }
     return this.hashPromise;
   }

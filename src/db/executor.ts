@@ -3,6 +3,7 @@
  * worker thread of the pool and, with num_sql_threads=0, in-process.
  */
 import BetterSqlite3 from "better-sqlite3";
+import { loadExtension, parseExtensionSpec } from "./files.js";
 
 /** How one database is opened for reading (or writing, on the write executor). */
 export interface ConnectionSpec {
@@ -49,11 +50,6 @@ export type QueryFailure = { kind: "timeout" | "sql" | "internal"; message: stri
 
 type Connection = BetterSqlite3.Database;
 
-/** better-sqlite3 accepts an entry point as a second argument; its type definitions omit it. */
-function loadExtension(conn: Connection, path: string, entryPoint?: string): void {
-  (conn.loadExtension as (path: string, entryPoint?: string) => void).call(conn, path, entryPoint);
-}
-
 /** Integers come back as BigInt (so 64-bit ids survive); those that fit a double become numbers again. */
 function normaliseRows(rows: unknown[][]): void {
   for (const row of rows) {
@@ -86,8 +82,8 @@ export class Executor {
     const arm = conn.prepare("select almanac_deadline(?, ?)");
     arm.get(0, this.init.key); // the first call fixes the key
     for (const ext of this.init.loadExtensions) {
-      const [path, entry] = splitExtension(ext);
-      loadExtension(conn, path, entry);
+      const { path, entryPoint } = parseExtensionSpec(ext);
+      loadExtension(conn, path, entryPoint);
     }
     if (this.init.cacheSizeKb > 0) conn.pragma(`cache_size=-${Math.floor(this.init.cacheSizeKb)}`);
     for (const a of spec.attach ?? []) {
@@ -158,13 +154,6 @@ export class Executor {
     for (const { conn } of this.connections.values()) conn.close();
     this.connections.clear();
   }
-}
-
-export function splitExtension(spec: string): [string, string | undefined] {
-  // PATH[:ENTRYPOINT] — but keep Windows drive letters ("C:\…") intact.
-  const i = spec.lastIndexOf(":");
-  if (i > 1) return [spec.slice(0, i), spec.slice(i + 1)];
-  return [spec, undefined];
 }
 
 /** Turns a thrown SQLite error into a failure the caller can map to Datasette's messages. */

@@ -4,3 +4,4 @@ export * from "./database.js";
 export * from "./pool.js";
 export type { ConnectionSpec, ExecutorInit, QueryRequest, QueryResult, QueryFailure } from "./executor.js";
 export { foldCase, introspect } from "./introspect.js";
+export { databaseNames, sha256File, parseExtensionSpec, loadExtension } from "./files.js";
