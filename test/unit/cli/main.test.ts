@@ -123,7 +123,8 @@ test("serve is the default command and every Datasette serve option is accepted"
   assert.equal(options.versionNote, "note");
   // Accepted-but-ignored options each print one notice line.
   const notices = io.err().trim().split("\n");
-  assert.equal(notices.length, 5, io.err());
+  assert.equal(notices.length, 6, io.err());
+  assert.ok(notices.some((l) => l.startsWith("almanac: --root needs sign-in")));
   assert.ok(notices.some((l) => l.startsWith("almanac: --pdb has no effect")));
   assert.equal(calls.closed, 1, "closed on stop");
 });
