@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import type { Almanac } from "../app.js";
 import { AlmanacRequest } from "./request.js";
 import { HttpError } from "./errors.js";
-import { html, jsonError, text, type Reply } from "./response.js";
+import { html, jsonError, redirect, text, type Reply } from "./response.js";
+import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
 import { escapeHtml } from "../render/html.js";
 import type { Actor } from "../auth/permissions.js";
@@ -35,6 +36,37 @@ export function errorReply(req: AlmanacRequest, err: HttpError): Reply {
   return { ...html(body, err.status), headers: { "content-type": "text/html; charset=utf-8", ...err.headers } };
 }
 
+/**
+ * Datasette's router fall-through for paths no route matched: percent-encoded paths move to their tilde
+ * form, and a trailing slash is dropped. Targets are always same-site paths.
+ */
+function fallThroughRedirect(almanac: Almanac, req: AlmanacRequest): Reply | null {
+  const qs = req.queryString ? `?${req.queryString}` : "";
+  if (req.path.includes("%")) {
+    let decoded: string[];
+    try {
+      decoded = req.path.split("/").map((seg) => decodeURIComponent(seg));
+    } catch {
+      return null;
+    }
+    // Keep a format suffix on the last segment: `/db/t%2Fx.json` → `/db/t~2Fx.json`.
+    const last = decoded.length - 1;
+    const fmt = /\.(\w+)$/.exec(decoded[last]);
+    const tail = fmt ? decoded[last].slice(0, -fmt[0].length) : decoded[last];
+    const segments = [...decoded.slice(0, last), tail].map((seg) => tildeEncode(seg));
+    const target = segments.join("/") + (fmt ? fmt[0] : "");
+    if (target !== req.path) return redirect(almanac.path(target) + qs);
+  }
+  if (req.path.length > 1 && req.path.endsWith("/")) return redirect(almanac.path(req.path.replace(/\/+$/, "")) + qs);
+  return null;
+}
+
+function finish(almanac: Almanac, reply: Reply): Reply {
+  reply.headers["x-content-type-options"] = "nosniff";
+  if (almanac.options.cors) Object.assign(reply.headers, CORS_HEADERS);
+  return reply;
+}
+
 /** Run one request through routing and the error boundary. Never throws. */
 export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Actor = null): Promise<Reply> {
   let reply: Reply;
@@ -48,6 +80,9 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
       // Actors from cookies and tokens arrive with authentication; until then only `serve --get --actor` sets one.
       req.actor = actor;
       const match = matchRoute(req.path, almanac);
+      // Percent-encoded names are redirected to their tilde form (except files under --static mounts).
+      const fallback = !match || (match.route.name !== "static-mount" && req.path.includes("%")) ? fallThroughRedirect(almanac, req) : null;
+      if (fallback) return finish(almanac, fallback);
       if (!match) throw new HttpError(404, "Not found");
       if (!match.route.methods.includes(req.method === "HEAD" ? "GET" : req.method)) {
         throw new HttpError(405, "Method not allowed");
@@ -63,9 +98,7 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
       reply = errorReply(req, new HttpError(500, "Internal server error"));
     }
   }
-  reply.headers["x-content-type-options"] = "nosniff";
-  if (almanac.options.cors) Object.assign(reply.headers, CORS_HEADERS);
-  return reply;
+  return finish(almanac, reply);
 }
 
 function buildRequest(almanac: Almanac, method: string, url: string, headers: IncomingHttpHeaders, encrypted: boolean): AlmanacRequest {
