@@ -1,0 +1,305 @@
+// Benchmarks Almanac against a bare node:http baseline on bench/data/items-1m.db and prints figures (run by hand, never in CI).
+// Usage: node bench/run.js [--duration 10] [--connections 10] [--scenarios abcde] [--tool wrk|autocannon|node] [--threads 1] [--db path]
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import http from "node:http";
+import { createRequire } from "node:module";
+import net from "node:net";
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: opts } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+    scenarios: { type: "string", default: "abcde" },
+    tool: { type: "string" },
+    threads: { type: "string", default: "1" }, // wrk threads: one leaves the second core to the server
+    db: { type: "string", default: join(root, "bench", "data", "items-1m.db") },
+  },
+});
+const DURATION = Number(opts.duration);
+const CONNECTIONS = Number(opts.connections);
+const DB = resolve(opts.db);
+const D = "/" + basename(DB, extname(DB)); // the database's URL name is its file stem: /items-1m
+const RSS_REQUESTS = 10_000;
+const LIGHT_REQUESTS = 100;
+
+const SCENARIOS = {
+  a: { name: "(a) table page", path: `${D}/items.json` },
+  b: { name: "(b) table page _size=max", path: `${D}/items.json?_size=max` },
+  c: { name: "(c) SQL query", path: `${D}/-/query.json?sql=select+*+from+items+where+category+%3D+%27c3%27+limit+100` },
+  d: { name: "(d) row page", path: `${D}/items/12345.json` },
+  e: { name: "(e) filter+sort, page 6", path: null }, // found by following `next` (see deepPage)
+};
+const LIGHT = `${D}/items/1.json`;
+const RUNAWAY = `${D}/-/query.json?sql=` +
+  encodeURIComponent("with recursive c(x) as (select 1 union all select x+1 from c) select count(*) from c");
+
+// ---------------------------------------------------------------- child processes
+
+const children = new Set();
+process.on("exit", () => { for (const c of children) c.kill("SIGKILL"); });
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+/** Starts a server as a child process and waits until it answers /-/versions.json (30 s at most). */
+async function startServer(label, args, port) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  children.add(child);
+  let output = "";
+  const keep = (d) => { output = (output + d).slice(-2000); };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exited = false;
+  child.on("exit", () => { exited = true; children.delete(child); });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !exited) {
+    const r = await get(base + "/-/versions.json", { timeout: 1000 }).catch(() => null);
+    if (r && r.status === 200) return { label, child, base };
+    await sleep(200);
+  }
+  child.kill("SIGKILL");
+  const tail = output.trim().split("\n").slice(-8).join("\n");
+  throw new Error(`${label} did not start (${exited ? "exited" : "timed out"}); its last output:\n${tail}`);
+}
+
+async function stopServer(server) {
+  if (!server || server.child.exitCode !== null) return;
+  const gone = new Promise((ok) => server.child.once("exit", ok));
+  server.child.kill("SIGTERM");
+  await Promise.race([gone, sleep(3000)]);
+  server.child.kill("SIGKILL");
+}
+
+// ---------------------------------------------------------------- HTTP helpers
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+// One-off requests get a fresh connection (agent: false): a pooled one may have been closed by the
+// server's keep-alive timeout during a long load run, which shows up as "socket hang up".
+function get(url, { agent = false, timeout = 30_000 } = {}) {
+  return new Promise((ok, fail) => {
+    const started = performance.now();
+    const req = http.get(url, { agent, timeout }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeout} ms: ${url}`)));
+    req.on("error", fail);
+  });
+}
+
+const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+
+/**
+ * In-process load: `connections` keep-alive workers cycle through `urls` until `count` requests are
+ * done or `seconds` have passed. Used for (f) and (g), and for the scenarios when neither wrk nor
+ * autocannon is available (it competes with the server for CPU, so its figures are lower).
+ */
+async function nodeLoad(urls, { connections, count = Infinity, seconds = 120 }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  const statuses = new Map();
+  const stopAt = performance.now() + seconds * 1000;
+  let issued = 0;
+  const started = performance.now();
+  async function worker() {
+    while (issued < count && performance.now() < stopAt) {
+      const url = urls[issued++ % urls.length];
+      const r = await get(url, { agent }).catch(() => ({ status: "error", ms: NaN }));
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.status === 200) latencies.push(r.ms);
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const total = [...statuses.values()].reduce((x, y) => x + y, 0);
+  return {
+    rps: total / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    ok: statuses.get(200) ?? 0,
+    errors: total - (statuses.get(200) ?? 0),
+  };
+}
+
+function wrkLoad(url) {
+  const r = spawnSync("wrk", ["-t", opts.threads, "-c", String(CONNECTIONS), "-d", `${DURATION}s`, "--timeout", "10s", "--latency", url],
+    { encoding: "utf8", timeout: (DURATION + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
+  const toMs = (v, unit) => Number(v) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
+  const lat = (q) => {
+    const m = new RegExp(`^\\s*${q}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, "m").exec(r.stdout);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN),
+    p50: lat(50),
+    p99: lat(99),
+    errors: Number(errors?.[1] ?? 0) + (socket ? socket.slice(1).reduce((x, y) => x + Number(y), 0) : 0),
+  };
+}
+
+async function autocannonLoad(url) {
+  const { default: autocannon } = await import("autocannon");
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+function chooseTool() {
+  if (opts.tool) return opts.tool;
+  if (spawnSync("wrk", ["--version"]).error === undefined) return "wrk";
+  try {
+    createRequire(import.meta.url).resolve("autocannon");
+    return "autocannon";
+  } catch {
+    return "node";
+  }
+}
+
+async function load(tool, url) {
+  if (tool === "wrk") return wrkLoad(url);
+  if (tool === "autocannon") return autocannonLoad(url);
+  if (tool === "node") return nodeLoad([url], { connections: CONNECTIONS, seconds: DURATION });
+  throw new Error(`unknown --tool ${tool}`);
+}
+
+// ---------------------------------------------------------------- scenarios
+
+/** Follows `next` five times from the filtered, sorted table page and returns the sixth page's path. */
+async function deepPage(base) {
+  const start = `${D}/items.json?category=c3&_sort=price`;
+  let path = start;
+  for (let i = 0; i < 5; i++) {
+    const r = await get(base + path);
+    if (r.status !== 200) throw new Error(`${path} answered ${r.status}: ${r.body.slice(0, 200)}`);
+    const next = JSON.parse(r.body).next;
+    if (!next) throw new Error(`${path} has no next page`);
+    path = `${start}&_next=${encodeURIComponent(next)}`;
+  }
+  return path;
+}
+
+async function runScenarios(server, tool) {
+  const results = {};
+  for (const key of opts.scenarios) {
+    const s = SCENARIOS[key];
+    if (!s) throw new Error(`unknown scenario ${key}`);
+    try {
+      const path = s.path ?? (await deepPage(server.base));
+      const check = await get(server.base + path);
+      if (check.status !== 200) throw new Error(`answered ${check.status}: ${check.body.slice(0, 200)}`);
+      process.stderr.write(`  ${server.label} ${s.name} …\n`);
+      results[key] = await load(tool, server.base + path);
+    } catch (err) {
+      results[key] = { failed: err.message };
+    }
+  }
+  return results;
+}
+
+function readRssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** (f) resident memory before and after 10,000 requests spread over scenarios a, c and d (e is too slow to repeat 10,000 times). */
+async function rssCheck(server) {
+  const urls = [SCENARIOS.a.path, SCENARIOS.c.path, SCENARIOS.d.path].map((p) => server.base + p);
+  const before = readRssMb(server.child.pid);
+  const r = await nodeLoad(urls, { connections: CONNECTIONS, count: RSS_REQUESTS });
+  await sleep(500);
+  return { before, after: readRssMb(server.child.pid), ok: r.ok, errors: r.errors };
+}
+
+/** (g) a query that never ends, sent while 100 light row requests run beside it. */
+async function runawayCheck(server) {
+  const runaway = get(server.base + RUNAWAY, { timeout: 30_000 }).catch((err) => ({ status: String(err.message), ms: NaN }));
+  await sleep(20); // let the runaway reach the database first
+  const light = nodeLoad([server.base + LIGHT], { connections: CONNECTIONS, count: LIGHT_REQUESTS, seconds: 60 });
+  const [r, l] = await Promise.all([runaway, light]);
+  return { status: r.status, ms: r.ms, light: l };
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+const pad = (s, n) => String(s).padStart(n);
+
+function printTable(almanac, baseline) {
+  console.log(`\n${"scenario".padEnd(28)}| ${pad("Almanac req/s", 13)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} ${pad("errs", 5)} | ${pad("baseline req/s", 14)} ${pad("p50 ms", 8)} ${pad("p99 ms", 8)} | ${pad("% of baseline", 13)}`);
+  console.log("-".repeat(120));
+  for (const key of opts.scenarios) {
+    const a = almanac?.[key] ?? {};
+    const b = baseline[key] ?? {};
+    const pct = a.rps && b.rps ? `${fmt((100 * a.rps) / b.rps, 0)}%` : "n/a";
+    console.log(`${SCENARIOS[key].name.padEnd(28)}| ${pad(fmt(a.rps), 13)} ${pad(fmt(a.p50, 2), 8)} ${pad(fmt(a.p99, 2), 8)} ${pad(a.errors ?? "", 5)} | ${pad(fmt(b.rps), 14)} ${pad(fmt(b.p50, 2), 8)} ${pad(fmt(b.p99, 2), 8)} | ${pad(pct, 13)}`);
+    for (const [who, r] of [["Almanac", a], ["baseline", b]]) if (r.failed) console.log(`    ${who} failed: ${r.failed}`);
+  }
+}
+
+async function main() {
+  if (!existsSync(DB)) {
+    console.error(`No benchmark database at ${DB}. Create it with: node bench/generate.js`);
+    process.exit(1);
+  }
+  const tool = chooseTool();
+  console.log(`Almanac benchmark: ${DB}, ${DURATION} s per scenario, ${CONNECTIONS} connections, load by ${tool}, node ${process.version}`);
+
+  const [aPort, bPort] = [await freePort(), await freePort()];
+  const baseline = await startServer("baseline", [join(root, "bench", "baseline-server.js"), DB, String(bPort)], bPort);
+  let almanac = null;
+  try {
+    almanac = await startServer("Almanac", ["bin/almanac.js", "serve", DB, "--host", "127.0.0.1", "-p", String(aPort), "-s", "num_sql_threads", "3"], aPort);
+  } catch (err) {
+    console.log(`\nAlmanac could not be started, so only the baseline is measured.\n${err.message}`);
+  }
+
+  // One server at a time, so the two never compete for the CPU.
+  const almanacResults = almanac ? await runScenarios(almanac, tool) : null;
+  const baselineResults = await runScenarios(baseline, tool);
+  printTable(almanacResults, baselineResults);
+
+  console.log(`\n(f) resident memory before and after ${RSS_REQUESTS} requests (scenarios a, c, d)`);
+  for (const server of [almanac, baseline].filter(Boolean)) {
+    const r = await rssCheck(server);
+    console.log(`    ${server.label.padEnd(9)} ${fmt(r.before)} MB -> ${fmt(r.after)} MB  (${r.ok} x 200, ${r.errors} other)`);
+  }
+
+  console.log(`\n(g) runaway query (sql_time_limit_ms default 1000) beside ${LIGHT_REQUESTS} light requests`);
+  if (almanac) {
+    const r = await runawayCheck(almanac);
+    console.log(`    runaway: status ${r.status} after ${fmt(r.ms, 0)} ms`);
+    console.log(`    light:   ${r.light.ok}/${LIGHT_REQUESTS} x 200, p50 ${fmt(r.light.p50, 2)} ms, p99 ${fmt(r.light.p99, 2)} ms`);
+  } else {
+    console.log("    skipped: Almanac is not running");
+  }
+  console.log("    (not run on the baseline: it has no time limit, so the runaway would block it for good)");
+
+  await stopServer(almanac);
+  await stopServer(baseline);
+}
+
+main().catch((err) => {
+  console.error(err.stack || String(err));
+  process.exit(1);
+});
