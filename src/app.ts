@@ -34,7 +34,10 @@ export class Almanac {
 
   constructor(
     readonly options: AppOptions,
+    /** The worker pool every query uses unless it is provably cheap. */
     readonly runner: QueryRunner,
+    /** In-process connections for cheap, index-bounded look-ups (Database.execute's `inline`). */
+    readonly inline: QueryRunner = runner,
   ) {
     this.permissions = new PermissionResolver(options.settings, options.defaultDeny);
     this.secret = options.secret ?? randomBytes(32).toString("hex");
@@ -81,6 +84,7 @@ export class Almanac {
 
   async close(): Promise<void> {
     await this.runner.close();
+    if (this.inline !== this.runner) await this.inline.close();
     for (const db of this.databases.values()) db.close();
   }
 }
@@ -113,13 +117,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     nolock: options.nolock,
   };
   const threads = options.settings.num_sql_threads;
-  const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : new InProcessRunner(init);
-  const almanac = new Almanac(options, runner);
+  const inline = new InProcessRunner(init);
+  const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : inline;
+  const almanac = new Almanac(options, runner, inline);
   try {
     options.databases.forEach((d, i) => {
-      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner));
+      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline));
     });
-    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner));
+    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner, inline));
     // Fail at start-up, not at the first request: every file must open and its schema must read.
     for (const db of almanac.databases.values()) db.schema();
     await runner.run({ db: specs[0].name, sql: "select 1" });

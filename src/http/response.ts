@@ -25,24 +25,19 @@ export function toJson(value: unknown, infinity = false): string {
   return out.replace(SENTINEL_RE, "$1");
 }
 
-function hasSpecial(value: unknown, depth = 0): boolean {
-  if (typeof value === "bigint" || value === Infinity || value === -Infinity) return true;
-  if (depth > 6 || value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) {
-    for (const v of value) if (hasSpecial(v, depth + 1)) return true;
-    return false;
-  }
-  for (const k in value as Record<string, unknown>) if (hasSpecial((value as Record<string, unknown>)[k], depth + 1)) return true;
-  return false;
-}
-
 export function jsonBody(value: unknown, infinity = false): string {
-  // The fast path avoids the replacer when there is nothing to rewrite.
-  return hasSpecial(value) ? toJson(value, infinity) : JSON.stringify(value);
+  if (infinity) return toJson(value, true);
+  // The fast path costs nothing: only a BigInt (a 64-bit integer) makes JSON.stringify throw.
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof TypeError && /BigInt/i.test(err.message)) return toJson(value);
+    throw err;
+  }
 }
 
-export function json(value: unknown, status = 200, headers: Record<string, string> = {}): Reply {
-  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: jsonBody(value) };
+export function json(value: unknown, status = 200, headers: Record<string, string> = {}, infinity = false): Reply {
+  return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: jsonBody(value, infinity) };
 }
 
 export function text(body: string, status = 200, headers: Record<string, string> = {}): Reply {

@@ -9,6 +9,7 @@ import { argIsTrue } from "../http/request.js";
 import { tildeDecode } from "../http/tilde.js";
 import type { Action } from "../auth/permissions.js";
 import type { CellOptions } from "../render/json.js";
+import { json, jsonBody, type Reply } from "../http/response.js";
 
 export const TIME_LIMIT_MESSAGE = "SQL query took too long. The time limit is controlled by the sql_time_limit_ms setting.";
 
@@ -72,10 +73,10 @@ export async function runSql(
   db: Database,
   sql: string,
   params: Record<string, unknown> | unknown[],
-  opts: { timeLimitMs: number; maxRows?: number; errorExtra?: Record<string, unknown> },
+  opts: { timeLimitMs: number; maxRows?: number; errorExtra?: Record<string, unknown>; inline?: boolean },
 ): Promise<QueryResult> {
   try {
-    return await db.execute(sql, params, { timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows });
+    return await db.execute(sql, params, { timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, inline: opts.inline });
   } catch (err) {
     if (err instanceof QueryError) {
       if (err.failure.kind === "timeout") throw new HttpError(400, TIME_LIMIT_MESSAGE, opts.errorExtra);
@@ -129,4 +130,14 @@ export function extrasList(almanac: Almanac, req: AlmanacRequest, names: readonl
     const toggled = selected.has(e) ? [...selected].filter((x) => x !== e) : [...selected, e];
     return { name: e, description: descriptions[e], toggle_url: urlWithArgs(almanac, req, { _extra: toggled.join(",") || null }), selected: selected.has(e) };
   });
+}
+
+/** A JSON reply whose cells may hold ±Infinity: `_json_infinity=on` writes them as bare literals (otherwise null). */
+export function dataJson(value: unknown, opts: CellOptions, status = 200, headers: Record<string, string> = {}): Reply {
+  return json(value, status, headers, opts.infinity);
+}
+
+/** `_nl=on`: one JSON object per line, text/plain (64-bit integers and infinities written like the JSON body). */
+export function newlineJson(rows: unknown[], opts: CellOptions, headers: Record<string, string> = {}): Reply {
+  return { status: 200, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: rows.map((o) => jsonBody(o, opts.infinity)).join("\n") };
 }

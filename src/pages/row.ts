@@ -3,13 +3,13 @@ import type { Almanac } from "../app.js";
 import type { Database, TableInfo } from "../db/index.js";
 import { NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
-import { json, type Reply } from "../http/response.js";
+import type { Reply } from "../http/response.js";
 import { decodePrimaryKeyPath, tildeEncode } from "../http/tilde.js";
 import { quoteIdentifier } from "../sql/index.js";
 import { bindKeyValue } from "../query/table-plan.js";
 import { rowsToObjects } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
-import { cacheHeaders, cellOptions, dataFormat, databaseColor, extrasList, parseExtras, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, databaseColor, extrasList, parseExtras, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit } from "./common.js";
 import { columnDetails } from "./schema-info.js";
 
 export const ROW_EXTRAS = [
@@ -54,7 +54,8 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   const sql = `select ${columns.map(quoteIdentifier).join(", ")} from ${quoteIdentifier(table.name)} where ${where.join(" and ")}`;
   const limit = timeLimit(almanac, req);
   const started = performance.now();
-  const result = await runSql(db, sql, params, { timeLimitMs: limit });
+  // A primary-key (or rowid) look-up on an ordinary table is bounded by its index: run it inline.
+  const result = await runSql(db, sql, params, { timeLimitMs: limit, inline: !table.isVirtual });
   const queryMs = performance.now() - started;
   if (result.rows.length === 0) throw new NotFound("Row not found");
   const rows = rowsToObjects(result.columns, result.rows, cellOptions(req));
@@ -68,7 +69,8 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
     database: db.name,
     table: table.name,
     rows,
-    primary_keys: table.primaryKeys,
+    // Datasette reports ["rowid"] for rowid tables (row_sql_params_pks).
+    primary_keys: keys,
     primary_key_values: values,
     query_ms: queryMs,
   };
@@ -80,7 +82,7 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
         out.columns = result.columns;
         break;
       case "primary_keys":
-        out.primary_keys = table.primaryKeys;
+        out.primary_keys = keys;
         break;
       case "column_details":
         out.column_details = columnDetails(table);
@@ -130,7 +132,7 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
     }
   }
   out.truncated = false;
-  return json(out, 200, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
+  return dataJson(out, cellOptions(req), 200, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
 }
 
 /** Rows of other tables that point at this one, counted per relationship (single-column keys only). */
@@ -142,7 +144,9 @@ async function foreignKeyTables(almanac: Almanac, req: AlmanacRequest, db: Datab
     if (!almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: fk.otherTable })) continue;
     const value = row[fk.column];
     const r = await runSql(db, `select count(*) from ${quoteIdentifier(fk.otherTable)} where ${quoteIdentifier(fk.otherColumn)} = ?`, [value], { timeLimitMs: limit });
-    const link = almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(fk.otherTable)}?${new URLSearchParams({ [fk.otherColumn]: String(value) }).toString()}`);
+    // A column starting with `_` would be a special argument: Datasette links it as `col__exact`.
+    const key = fk.otherColumn.startsWith("_") ? `${fk.otherColumn}__exact` : fk.otherColumn;
+    const link = almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(fk.otherTable)}?${new URLSearchParams({ [key]: String(value) }).toString()}`);
     out.push({ other_table: fk.otherTable, column: fk.column, other_column: fk.otherColumn, count: Number(r.rows[0][0]), link });
   }
   return out;

@@ -4,13 +4,13 @@ import type { Database, TableInfo } from "../db/index.js";
 import { BadRequest } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
-import { json, type Reply } from "../http/response.js";
+import type { Reply } from "../http/response.js";
 import { planTableQuery, nextToken, type TablePlan } from "../query/table-plan.js";
 import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataFormat, databaseColor, parseExtras, extrasList, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, databaseColor, parseExtras, extrasList, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
 import { columnDetails, tableDefinition } from "./schema-info.js";
 import { labelsFor } from "./labels.js";
 import { countRows } from "./counts.js";
@@ -60,7 +60,8 @@ function chosenLabels(req: AlmanacRequest, expandable: Expandable[], format: "js
   const labels = req.arg("_labels");
   const all = labels === undefined ? format === "html" : argIsTrue(labels);
   const some = new Set(req.argList("_label"));
-  return expandable.filter((e) => e.labelColumn && (all || some.has(e.column)));
+  // Columns whose table has no label column still expand, labelled with the value itself (Datasette: str(value)).
+  return expandable.filter((e) => all || some.has(e.column));
 }
 
 export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
@@ -98,7 +99,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   const limit = timeLimit(almanac, req);
   const wantCount = (extras.has("count") || extras.has("count_truncated")) && !argIsTrue(req.arg("_nocount")) && shape !== "array" && shape !== "object";
   const [result, count] = await Promise.all([
-    runSql(db, plan.sql, plan.params, { timeLimitMs: limit }),
+    runSql(db, plan.sql, plan.params, { timeLimitMs: limit, inline: plan.boundedCost }),
     wantCount ? countRows(db, table, plan, limit) : Promise.resolve(null),
   ]);
 
@@ -115,9 +116,9 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     (e) => plan.selectColumns.includes(e.column) && almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: e.otherTable }),
   );
   if (expand.length) {
-    const labels = await labelsFor(db, expand, objects, limit);
+    const labels = await labelsFor(db, expand.filter((e) => e.labelColumn), objects, limit);
     for (const e of expand) {
-      const map = labels.get(e.column)!;
+      const map = labels.get(e.column) ?? new Map<string, string>();
       for (const o of objects) {
         const v = o[e.column];
         if (v !== null && v !== undefined) o[e.column] = { value: v, label: map.get(String(v)) ?? String(v) };
@@ -140,10 +141,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   if (shape === "array") {
     body = objects;
     if (argIsTrue(req.arg("_nl"))) {
-      return {
-        reply: { status: 200, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: objects.map((o) => JSON.stringify(o)).join("\n") },
-        html: htmlData(),
-      };
+      return { reply: newlineJson(objects, cellOptions(req), headers), html: htmlData() };
     }
   } else if (shape === "arrayfirst") {
     body = pageRows.map((r) => encodeCell(r[0], result.columns[0], cellOptions(req)));
@@ -171,7 +169,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
       jsonUrl: urlWithArgs(almanac, req, {}, req.path + ".json"),
     };
   }
-  return { reply: json(body, 200, headers), html: htmlData() };
+  return { reply: dataJson(body, cellOptions(req), 200, headers), html: htmlData() };
 }
 
 function keyValue(v: unknown): unknown {

@@ -48,6 +48,11 @@ export interface TablePlan {
   offset: number | null;
   humanDescription: string;
   isFiltered: boolean;
+  /**
+   * True when the SQL's cost is bounded by an index and the LIMIT: an unfiltered ordinary table read in
+   * key order (a single-column key, or the first page of a compound one). Such pages may run inline.
+   */
+  boundedCost: boolean;
 }
 
 function specialValues(pairs: [string, string][], name: string): string[] {
@@ -96,11 +101,12 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
   // Columns: `_col` chooses, `_nocol` hides; key columns always stay.
   const cols = specialValues(pairs, "_col");
   const nocols = specialValues(pairs, "_nocol");
-  const resolveOrReject = (names: string[], arg: string) => {
+  const resolveOrReject = (names: string[], arg: string, rejectKeys = false) => {
     const bad: string[] = [];
     const out = names.map((n) => {
       const r = resolveColumn(table, n);
-      if (r === undefined || r === "rowid") bad.push(n);
+      // Datasette: a `_nocol` naming a primary key is reported as an invalid column too.
+      if (r === undefined || r === "rowid" || (rejectKeys && table.primaryKeys.includes(r))) bad.push(n);
       return r ?? n;
     });
     if (bad.length) throw new BadRequest(`${arg}=${bad.join(", ")} - invalid columns`);
@@ -113,9 +119,7 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
     chosen = chosen.filter((c, i) => chosen.indexOf(c) === i);
   }
   if (nocols.length) {
-    const hidden = resolveOrReject(nocols, "_nocol");
-    const pkHidden = hidden.filter((c) => table.primaryKeys.includes(c));
-    if (pkHidden.length) throw new BadRequest(`Cannot use _nocol on a primary key column: ${pkHidden.join(", ")}`);
+    const hidden = resolveOrReject(nocols, "_nocol", true);
     chosen = chosen.filter((c) => !hidden.includes(c));
   }
   const selectColumns = table.usesRowid ? ["rowid", ...chosen.filter((c) => c !== "rowid")] : chosen;
@@ -272,6 +276,11 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
     offset,
     humanDescription: humanDescriptionEn(descriptions, sort),
     isFiltered: where.length > 0,
+    boundedCost:
+      !table.isView &&
+      !table.isVirtual &&
+      where.length === 0 &&
+      (keyColumns.length === 1 ? !sort || sort.column === keyColumns[0] : !sort && !next),
   };
 }
 
