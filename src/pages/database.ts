@@ -69,7 +69,9 @@ export async function databaseData(almanac: Almanac, req: AlmanacRequest, db: Da
       fts_table: t.ftsTable,
       foreign_keys: { incoming: fkJson(t.foreignKeys.incoming), outgoing: fkJson(t.foreignKeys.outgoing) },
       private: isPrivate(t.name),
-    })),
+    }))
+      // Datasette sorts by (hidden, name): visible tables first, each group by name (code-point order).
+      .sort((a, b) => Number(a.hidden) - Number(b.hidden) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     hidden_count: tables.filter((t) => t.hidden || almanac.tableConfig(db.name, t.name).hidden).length,
     views: visible.filter((t) => t.isView).map((t) => ({ name: t.name, private: isPrivate(t.name) })),
     queries: queries.slice(0, 5),

@@ -6,12 +6,12 @@ import type { QueryConfig } from "../config/options.js";
 import { BadRequest, NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
-import { json, type Reply } from "../http/response.js";
+import type { Reply } from "../http/response.js";
 import { tildeDecode } from "../http/tilde.js";
 import { extractNamedParameters, validateReadOnlySql } from "../sql/index.js";
 import { parseShape, rowsToArrays, rowsToObjects, encodeCell } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
-import { cacheHeaders, cellOptions, dataFormat, databaseColor, ensure, parseExtras, extrasList, requestExtra, resolveDatabase, runSql, timeLimit, urlWithArgs } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, databaseColor, ensure, parseExtras, extrasList, requestExtra, resolveDatabase, runSql, timeLimit, urlWithArgs } from "./common.js";
 
 export const QUERY_EXTRAS = ["columns", "render_cell", "debug", "request", "query", "metadata", "extras", "database", "database_color", "private"] as const;
 
@@ -132,9 +132,9 @@ async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, form
   if (shape === "array" || shape === "arrayfirst") {
     const body = shape === "array" ? rowsToObjects(result.columns, result.rows, opts) : result.rows.map((r) => encodeCell(r[0], result.columns[0], opts));
     if (shape === "array" && argIsTrue(req.arg("_nl"))) {
-      return { status: 200, headers: { ...headers, "content-type": "text/plain; charset=utf-8" }, body: (body as unknown[]).map((o) => JSON.stringify(o)).join("\n") };
+      return newlineJson(body as unknown[], opts, headers);
     }
-    return json(body, 200, headers);
+    return dataJson(body, opts, 200, headers);
   }
   const out: Record<string, unknown> = { ok: true };
   for (const name of QUERY_EXTRAS) {
@@ -175,5 +175,5 @@ async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, form
   }
   out.rows = shape === "arrays" ? rowsToArrays(result.columns, result.rows, opts) : rowsToObjects(result.columns, result.rows, opts);
   out.truncated = result.truncated;
-  return json(out, 200, headers);
+  return dataJson(out, opts, 200, headers);
 }

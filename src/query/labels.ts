@@ -13,7 +13,8 @@ export interface Expandable {
 /** Datasette's rules: configured label_column; one unique TEXT column; a `name`/`title` column; the other column of an (id, x) table. */
 export function labelColumnFor(table: TableInfo, config: TableConfig): string | null {
   if (config.label_column && table.columns.some((c) => c.name === config.label_column)) return config.label_column;
-  const uniqueText = table.columns.filter((c) => table.uniqueColumns.includes(c.name) && /text|char|clob/i.test(c.type));
+  // A primary key is the value being labelled, never its label (Datasette's fixtures label simple_primary_key by content).
+  const uniqueText = table.columns.filter((c) => c.pkPosition === 0 && table.uniqueColumns.includes(c.name) && /text|char|clob/i.test(c.type));
   if (uniqueText.length === 1) return uniqueText[0].name;
   const named = table.columns.find((c) => ["name", "title"].includes(c.name.toLowerCase()));
   if (named) return named.name;
