@@ -49,7 +49,7 @@ export interface DatabaseConfig {
   allow_sql?: unknown;
   permissions?: Record<string, unknown>;
   plugins?: Record<string, unknown>;
-  queries?: Record<string, QueryConfig>;
+  queries?: Record<string, QueryConfig | string>;
   tables?: Record<string, TableConfig>;
   [key: string]: unknown;
 }

@@ -1,13 +1,11 @@
 /** @module HTTP: arbitrary SQL at /<db>/-/query.json, redirects from /<db>?sql=, errors, time limits, extras and stored queries. */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { QueryConfig } from "../../src/config/index.js";
 import { startServer, type TestServer } from "../fixtures/server.js";
 import { buildFixtures } from "../fixtures/fixtures-db.js";
 
 
 /** A stored query in its bare-SQL form (Datasette accepts it; DatabaseConfig's type only allows the object form). */
-const sqlString = (sql: string) => sql as unknown as QueryConfig;
 let server: TestServer;
 before(async () => {
   server = await startServer({
@@ -16,9 +14,9 @@ before(async () => {
       databases: {
         fixtures: {
           queries: {
-            cities: sqlString("select id, name from facet_cities order by id"),
+            cities: "select id, name from facet_cities order by id",
             by_name: { sql: "select id, name from facet_cities where name = :name", title: "City by name", params: ["name"] },
-            facet_cities: sqlString("select 'the query' as shadowed"),
+            facet_cities: "select 'the query' as shadowed",
           },
         },
       },

@@ -1,20 +1,18 @@
 /** @module HTTP: settings that change responses — default_allow_sql off, force_https_urls, base_url, page sizes. */
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import type { QueryConfig } from "../../src/config/index.js";
 import { startServer, type TestServer } from "../fixtures/server.js";
 import { buildFixtures } from "../fixtures/fixtures-db.js";
 
 
 /** A stored query in its bare-SQL form (Datasette accepts it; DatabaseConfig's type only allows the object form). */
-const sqlString = (sql: string) => sql as unknown as QueryConfig;
 let server: TestServer;
 let host: string;
 before(async () => {
   server = await startServer({
     databases: [{ path: buildFixtures(), immutable: false }],
     settings: { default_allow_sql: false, force_https_urls: true, base_url: "/prefix/", default_page_size: 3, max_returned_rows: 50, default_cache_ttl: 30 },
-    config: { databases: { fixtures: { queries: { one: sqlString("select 1 as one") } } } },
+    config: { databases: { fixtures: { queries: { one: "select 1 as one" } } } },
   });
   host = new URL(server.url).host;
 });
