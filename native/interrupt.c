@@ -91,6 +91,71 @@ static void deadline_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_int(ctx, 1);
 }
 
+/*
+ * Lock-down for read connections: an authorizer that refuses ATTACH, DETACH and every PRAGMA that sets a
+ * value or acts (only reads and the object-name introspection pragmas pass). query_only and the read-only
+ * open stop writes to the database itself, but not `PRAGMA query_only = 0`, `ATTACH ':memory:'`, or `VACUUM INTO 'file'` (which creates its target file
+ * through an internal ATTACH before query_only refuses the copy). Almanac's own setup (cache_size, crossdb
+ * ATTACH, query_only) runs before `almanac_lockdown(key)` installs this; statements prepared afterwards —
+ * everything a user sends — are checked by SQLite at prepare time.
+ */
+/* May take an argument, which is only ever an object name: never write. */
+static const char *const OBJECT_PRAGMAS[] = {
+  "table_info", "table_xinfo", "index_info", "index_list", "index_xinfo", "foreign_key_list", "table_list",
+  NULL,
+};
+/*
+ * Without an argument a PRAGMA only reads a value — FTS5 and R*Tree issue `PRAGMA data_version` and
+ * `PRAGMA page_size` themselves — except these, which act.
+ */
+static const char *const ACTING_PRAGMAS[] = {"optimize", "wal_checkpoint", "incremental_vacuum", "shrink_memory", NULL};
+
+static int in_list(const char *const *list, const char *name) {
+  for (int i = 0; list[i]; i++) {
+    if (sqlite3_stricmp(list[i], name) == 0) return 1;
+  }
+  return 0;
+}
+
+static int lockdown_auth(void *p, int action, const char *a, const char *b, const char *db, const char *trigger) {
+  (void)p;
+  (void)db;
+  (void)trigger;
+  switch (action) {
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      return SQLITE_DENY;
+    case SQLITE_PRAGMA:
+      if (!a) return SQLITE_DENY;
+      if (in_list(OBJECT_PRAGMAS, a)) return SQLITE_OK;
+      if (!b && !in_list(ACTING_PRAGMAS, a)) return SQLITE_OK;
+      return SQLITE_DENY; /* `PRAGMA x = value`: query_only, writable_schema, journal_mode, temp_store_directory… */
+    default:
+      return SQLITE_OK;
+  }
+}
+
+static int check_key(Watchdog *w, sqlite3_value *arg) {
+  const char *key = (const char *)sqlite3_value_text(arg);
+  int n = sqlite3_value_bytes(arg);
+  if (!key || n < 16 || n > 64) return 0;
+  pthread_mutex_lock(&w->mu);
+  int ok = w->has_key && (int)strlen(w->key) == n && memcmp(w->key, key, (size_t)n) == 0;
+  pthread_mutex_unlock(&w->mu);
+  return ok;
+}
+
+static void lockdown_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  Watchdog *w = (Watchdog *)sqlite3_user_data(ctx);
+  (void)argc;
+  if (!check_key(w, argv[0])) {
+    sqlite3_result_error(ctx, "almanac_lockdown: not authorized", -1);
+    return;
+  }
+  sqlite3_set_authorizer(w->db, lockdown_auth, NULL);
+  sqlite3_result_int(ctx, 1);
+}
+
 static void destroy(void *p) {
   Watchdog *w = (Watchdog *)p;
   pthread_mutex_lock(&w->mu);
@@ -124,8 +189,12 @@ int sqlite3_almanacinterrupt_init(sqlite3 *db, char **err, const sqlite3_api_rou
     *err = sqlite3_mprintf("almanac_interrupt: could not start the watchdog thread");
     return SQLITE_ERROR;
   }
-  return sqlite3_create_function_v2(db, "almanac_deadline", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, w,
-                                    deadline_fn, NULL, NULL, destroy);
+  int rc = sqlite3_create_function_v2(db, "almanac_deadline", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, w,
+                                      deadline_fn, NULL, NULL, destroy);
+  if (rc != SQLITE_OK) return rc;
+  /* No destructor: the watchdog belongs to almanac_deadline and lives exactly as long as the connection. */
+  return sqlite3_create_function_v2(db, "almanac_lockdown", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, w, lockdown_fn,
+                                    NULL, NULL, NULL);
 }
 
 /*

@@ -90,7 +90,12 @@ export class Executor {
       // ATTACH takes the file name as a bound value; the schema name is quoted.
       conn.prepare(`attach database ? as "${a.name.replace(/"/g, '""')}"`).run(a.path);
     }
-    if (spec.readonly) conn.pragma("query_only = 1");
+    if (spec.readonly) {
+      conn.pragma("query_only = 1");
+      // From here on the connection refuses ATTACH, DETACH and non-introspection PRAGMAs (native/interrupt.c),
+      // so SQL that slips past validateReadOnlySql cannot undo query_only or create files with VACUUM INTO.
+      conn.prepare("select almanac_lockdown(?)").get(this.init.key);
+    }
     const entry = { conn, arm };
     this.connections.set(name, entry);
     this.statementCache.set(name, new Map());

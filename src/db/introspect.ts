@@ -82,7 +82,10 @@ export function introspect(conn: BetterSqlite3.Database): Schema {
     const pkCols = columns.filter((c) => c.pkPosition > 0).sort((a, b) => a.pkPosition - b.pkPosition);
     // A lone INTEGER PRIMARY KEY is the rowid under another name; Datasette still reports it as the key.
     const primaryKeys = isView ? [] : pkCols.map((c) => c.name);
-    const usesRowid = !isView && primaryKeys.length === 0 && !withoutRowid;
+    // A column named `rowid` shadows the real rowid: addressing rows by "rowid" would then read that column
+    // (duplicates, NULLs → wrong row pages, skipped pages). Such tables are paginated by offset, like views.
+    const rowidShadowed = columns.some((c) => foldCase(c.name) === "rowid");
+    const usesRowid = !isView && primaryKeys.length === 0 && !withoutRowid && !rowidShadowed;
 
     const outgoing: ForeignKey[] = [];
     if (!isView) {

@@ -29,7 +29,7 @@ export interface TableInfo {
   columns: ColumnInfo[];
   /** Explicit primary key columns in key order; empty for rowid tables and views. */
   primaryKeys: string[];
-  /** True when rows are addressed by rowid (a table without an explicit primary key). */
+  /** True when rows are addressed by rowid (a table without an explicit primary key whose rowid no column shadows). */
   usesRowid: boolean;
   hidden: boolean;
   /** The FTS table that indexes this table, if any. */

@@ -10,6 +10,8 @@ import { HttpError } from "./errors.js";
 import { html, jsonError, redirect, text, type Reply } from "./response.js";
 import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
+import { QueryError } from "../db/pool.js";
+import { TIME_LIMIT_MESSAGE } from "../pages/common.js";
 import { escapeHtml } from "../render/html.js";
 import type { Actor } from "../auth/permissions.js";
 
@@ -93,6 +95,10 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
   } catch (err) {
     if (err instanceof HttpError) {
       reply = errorReply(req, err);
+    } else if (err instanceof QueryError && err.failure.kind !== "internal") {
+      // A query failure that a page let escape (e.g. a count running beside the main query): still the
+      // client's bad input or time limit, so a 400 with SQLite's message, never a 500.
+      reply = errorReply(req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
     } else {
       process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}\n`);
       reply = errorReply(req, new HttpError(500, "Internal server error"));
