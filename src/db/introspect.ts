@@ -41,7 +41,8 @@ function isFtsSql(sql: string | null): boolean {
 export function introspect(conn: BetterSqlite3.Database): Schema {
   const version = conn.pragma("schema_version", { simple: true }) as number;
   const master = conn
-    .prepare("select type, name, tbl_name, rootpage, sql from sqlite_master where type in ('table', 'view', 'index') order by name")
+    // Creation order (sqlite_master's own), which is how Datasette lists views.
+    .prepare("select type, name, tbl_name, rootpage, sql from sqlite_master where type in ('table', 'view', 'index') order by rowid")
     .all() as MasterRow[];
   let shadow = new Set<string>();
   try {

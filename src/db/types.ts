@@ -47,7 +47,7 @@ export interface TableInfo {
 }
 
 export interface Schema {
-  /** Tables and views in schema order (tables first, each group sorted by name). */
+  /** Tables, then views, each in creation order (sqlite_master order). */
   tables: TableInfo[];
   /** Resolve a user-supplied name: exact match first, then case-insensitive. */
   resolve(name: string): TableInfo | undefined;

@@ -117,7 +117,8 @@ export function urlWithArgs(almanac: Almanac, req: AlmanacRequest, changes: Reco
 
 /** Datasette's `request` extra. */
 export function requestExtra(almanac: Almanac, req: AlmanacRequest): Record<string, unknown> {
-  const args: Record<string, string[]> = {};
+  // No prototype: a query-string key may be anything, "__proto__" included.
+  const args: Record<string, string[]> = Object.create(null);
   for (const [k, v] of req.pairs) (args[k] ??= []).push(v);
   const path = almanac.path(req.path);
   const full = path + (req.queryString ? `?${req.queryString}` : "");

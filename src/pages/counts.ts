@@ -38,7 +38,8 @@ export async function countRows(db: Database, table: TableInfo, plan: TablePlan,
     const r = await db.execute(sql, plan.whereParams, { timeLimitMs: Math.min(timeLimitMs, COUNT_BUDGET_MS) });
     return Number(r.rows[0][0]);
   } catch (err) {
-    if (err instanceof QueryError && err.failure.kind === "timeout") return null;
+    // Out of time, or an SQL error the page query reports itself (a bad _where): the count is just unknown.
+    if (err instanceof QueryError && (err.failure.kind === "timeout" || err.failure.kind === "sql")) return null;
     throw err;
   }
 }

@@ -7,7 +7,7 @@ import { argIsTrue } from "../http/request.js";
 import type { Reply } from "../http/response.js";
 import { planTableQuery, nextToken, type TablePlan } from "../query/table-plan.js";
 import { expandableColumns, type Expandable } from "../query/labels.js";
-import { rowsToObjects, rowsToArrays, parseShape, encodeCell } from "../render/json.js";
+import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
 import { tildeEncode } from "../http/tilde.js";
 import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, databaseColor, parseExtras, extrasList, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
@@ -147,7 +147,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     body = pageRows.map((r) => encodeCell(r[0], result.columns[0], cellOptions(req)));
   } else if (shape === "object") {
     const keyed: Record<string, unknown> = {};
-    for (const o of objects) keyed[plan.keyColumns.map((k) => tildeEncode(String(keyValue(o[k])))).join(",")] = o;
+    for (const o of objects) setKey(keyed, plan.keyColumns.map((k) => tildeEncode(String(keyValue(o[k])))).join(","), o);
     body = keyed;
   } else {
     const rows = shape === "arrays" ? rowsToArrays(plan.selectColumns, objects.map((o) => plan.selectColumns.map((c) => o[c])), cellOptions(req)) : objects;

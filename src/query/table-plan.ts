@@ -106,7 +106,8 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
     const out = names.map((n) => {
       const r = resolveColumn(table, n);
       // Datasette: a `_nocol` naming a primary key is reported as an invalid column too.
-      if (r === undefined || r === "rowid" || (rejectKeys && table.primaryKeys.includes(r))) bad.push(n);
+      const implicitRowid = r === "rowid" && !table.columns.some((c) => c.name === "rowid");
+      if (r === undefined || implicitRowid || (rejectKeys && table.primaryKeys.includes(r))) bad.push(n);
       return r ?? n;
     });
     if (bad.length) throw new BadRequest(`${arg}=${bad.join(", ")} - invalid columns`);
@@ -256,7 +257,8 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
   if (sort) orderParts.push(`${quoteIdentifier(sort.column)}${sort.descending ? " desc" : ""}`);
   for (const k of keyColumns) if (!sort || sort.column !== k) orderParts.push(quoteIdentifier(k));
   const fetchColumns = sort && !selectColumns.includes(sort.column) ? [...selectColumns, sort.column] : selectColumns;
-  const selectList = fetchColumns.map(quoteIdentifier).join(", ");
+  // A view whose columns cannot be read (it refers to a missing table) selects `*`, so SQLite names the problem.
+  const selectList = fetchColumns.length ? fetchColumns.map(quoteIdentifier).join(", ") : "*";
   const fullWhere = pageWhere.length ? ` where ${pageWhere.join(" and ")}` : "";
   const order = orderParts.length ? ` order by ${orderParts.join(", ")}` : "";
   const limit = ` limit ${pageSize + 1}${offset ? ` offset ${offset}` : ""}`;

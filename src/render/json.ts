@@ -25,14 +25,23 @@ export function encodeCell(value: unknown, column: string, opts: CellOptions): u
 /** Rows as objects keyed by column (a repeated column name keeps its last value, as Datasette does). */
 export function rowsToObjects(columns: string[], rows: unknown[][], opts: CellOptions): Record<string, unknown>[] {
   const simple = opts.jsonColumns.size === 0;
+  // A column called __proto__ would set the prototype instead of a key; such rows define it as a key.
+  const protoColumn = columns.includes("__proto__");
   return rows.map((row) => {
     const o: Record<string, unknown> = {};
     for (let i = 0; i < columns.length; i++) {
       const v = row[i];
-      o[columns[i]] = simple && (typeof v !== "object" || v === null) && (typeof v !== "number" || Number.isFinite(v)) ? v : encodeCell(v, columns[i], opts);
+      const cell = simple && (typeof v !== "object" || v === null) && (typeof v !== "number" || Number.isFinite(v)) ? v : encodeCell(v, columns[i], opts);
+      if (protoColumn) setKey(o, columns[i], cell);
+      else o[columns[i]] = cell;
     }
     return o;
   });
+}
+
+/** Set an own, enumerable key — safe for any name, `__proto__` included. */
+export function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 export function rowsToArrays(columns: string[], rows: unknown[][], opts: CellOptions): unknown[][] {
