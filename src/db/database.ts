@@ -76,7 +76,7 @@ export class Database {
    */
   execute(sql: string, params: QueryRequest["params"] = {}, opts: { timeLimitMs?: number; maxRows?: number; inline?: boolean } = {}): Promise<QueryResult> {
     const runner = opts.inline ? this.inline : this.runner;
-    return runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows });
+    return runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, schemaVersion: this.schemaCache?.version });
   }
 
   /** File size in bytes (0 for memory). */

@@ -34,6 +34,8 @@ export interface QueryRequest {
   timeLimitMs?: number;
   /** Fetch at most this many rows (one more is read to know whether the result was truncated). */
   maxRows?: number;
+  /** The schema version the caller planned against: cached statements are dropped when it moves. */
+  schemaVersion?: number;
   /** "run" executes a statement that returns no rows (write connection only). */
   mode?: "rows" | "run";
 }
@@ -50,6 +52,11 @@ export type QueryFailure = { kind: "timeout" | "sql" | "internal"; message: stri
 
 type Connection = BetterSqlite3.Database;
 
+interface Prepared {
+  stmt: BetterSqlite3.Statement;
+  columns: string[];
+}
+
 /** Integers come back as BigInt (so 64-bit ids survive); those that fit a double become numbers again. */
 function normaliseRows(rows: unknown[][]): void {
   for (const row of rows) {
@@ -62,7 +69,9 @@ function normaliseRows(rows: unknown[][]): void {
 
 export class Executor {
   private readonly connections = new Map<string, { conn: Connection; arm: BetterSqlite3.Statement }>();
-  private readonly statementCache = new Map<string, Map<string, BetterSqlite3.Statement>>();
+  private readonly statementCache = new Map<string, Map<string, Prepared>>();
+  /** The schema version each database's cached statements were prepared under. */
+  private readonly cacheVersion = new Map<string, number>();
 
   constructor(private readonly init: ExecutorInit) {
     if (init.nolock) {
@@ -102,15 +111,26 @@ export class Executor {
     return entry;
   }
 
-  private prepare(db: string, conn: Connection, sql: string): BetterSqlite3.Statement {
+  /**
+   * A cached statement with its column names. Reading names costs more than a primary-key look-up
+   * (better-sqlite3's columns() also resolves origin tables), so they are read once per statement and again
+   * only when the caller reports a new schema version or a row arrives with a different width.
+   */
+  private prepare(db: string, conn: Connection, sql: string, schemaVersion: number | undefined): Prepared {
     const cache = this.statementCache.get(db)!;
-    let stmt = cache.get(sql);
-    if (!stmt) {
-      stmt = conn.prepare(sql);
-      if (cache.size > 200) cache.delete(cache.keys().next().value as string);
-      cache.set(sql, stmt);
+    if (schemaVersion !== undefined && this.cacheVersion.get(db) !== schemaVersion) {
+      cache.clear();
+      this.cacheVersion.set(db, schemaVersion);
     }
-    return stmt;
+    let entry = cache.get(sql);
+    if (!entry) {
+      const stmt = conn.prepare(sql);
+      if (stmt.reader) stmt.raw(true).safeIntegers(true);
+      entry = { stmt, columns: stmt.reader ? stmt.columns().map((c) => c.name) : [] };
+      if (cache.size > 200) cache.delete(cache.keys().next().value as string);
+      cache.set(sql, entry);
+    }
+    return entry;
   }
 
   execute(req: QueryRequest): QueryResult {
@@ -118,15 +138,13 @@ export class Executor {
     const limit = req.timeLimitMs && req.timeLimitMs > 0 ? Math.ceil(req.timeLimitMs) : 0;
     if (limit) arm.get(limit, this.init.key);
     try {
-      const stmt = this.prepare(req.db, conn, req.sql);
+      const prepared = this.prepare(req.db, conn, req.sql, req.schemaVersion);
+      const stmt = prepared.stmt;
       const params = req.params ?? {};
       if (req.mode === "run" || !stmt.reader) {
         const info = stmt.run(params as never);
         return { columns: [], rows: [], truncated: false, changes: info.changes, lastInsertRowid: info.lastInsertRowid };
       }
-      stmt.raw(true);
-      stmt.safeIntegers(true);
-      const columns = stmt.columns().map((c) => c.name);
       let rows: unknown[][];
       let truncated = false;
       if (req.maxRows !== undefined) {
@@ -142,7 +160,8 @@ export class Executor {
         rows = stmt.all(params as never) as unknown[][];
       }
       normaliseRows(rows);
-      return { columns, rows, truncated };
+      if (rows.length && rows[0].length !== prepared.columns.length) prepared.columns = stmt.columns().map((c) => c.name);
+      return { columns: prepared.columns, rows, truncated };
     } finally {
       if (limit) {
         try {

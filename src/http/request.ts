@@ -19,9 +19,8 @@ export class AlmanacRequest {
   readonly queryString: string;
   readonly headers: IncomingHttpHeaders;
   readonly scheme: string;
-  /** Query-string pairs in order (repeatable keys kept). */
-  readonly pairs: [string, string][];
-  readonly args: URLSearchParams;
+  private parsedArgs: URLSearchParams | null = null;
+  private parsedPairs: [string, string][] | null = null;
   /** Values captured by the route pattern. */
   params: Record<string, string> = {};
   actor: Record<string, unknown> | null = null;
@@ -33,8 +32,16 @@ export class AlmanacRequest {
     this.queryString = init.queryString;
     this.headers = init.headers;
     this.scheme = init.scheme;
-    this.args = new URLSearchParams(init.queryString);
-    this.pairs = [...this.args.entries()];
+  }
+
+  /** The parsed query string (parsed on first use: many requests have none). */
+  get args(): URLSearchParams {
+    return (this.parsedArgs ??= new URLSearchParams(this.queryString));
+  }
+
+  /** Query-string pairs in order (repeatable keys kept). */
+  get pairs(): [string, string][] {
+    return (this.parsedPairs ??= this.queryString ? [...this.args.entries()] : []);
   }
 
   /** Host header as sent (absolute URLs follow it), falling back to localhost. */
@@ -45,12 +52,13 @@ export class AlmanacRequest {
 
   /** First value of a query-string argument. */
   arg(name: string): string | undefined {
+    if (!this.queryString) return undefined;
     const v = this.args.get(name);
     return v === null ? undefined : v;
   }
 
   argList(name: string): string[] {
-    return this.args.getAll(name);
+    return this.queryString ? this.args.getAll(name) : [];
   }
 
   /** Absolute URL for a path that already includes base_url. */

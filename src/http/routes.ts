@@ -46,6 +46,13 @@ export const ROUTES: Route[] = [
   { name: "row", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/]+?)/(?<pks>[^/]+?)${FMT}$`), methods: GET, handler: rowPage },
 ];
 
+/** The literal text a route's pattern starts with (`^/-/versions…` → `/-/versions`): a cheap pre-check. */
+function literalPrefix(pattern: RegExp): string {
+  const m = /^\^((?:\\[/\-.]|[^\\()[\]{}?*+.|$^])*)/.exec(pattern.source);
+  return (m ? m[1] : "").replace(/\\(.)/g, "$1");
+}
+const PREFIXES = new Map(ROUTES.map((r) => [r, literalPrefix(r.pattern)]));
+
 export interface RouteMatch {
   route: Route;
   params: Record<string, string>;
@@ -62,6 +69,7 @@ export function matchRoute(path: string, almanac?: Almanac): RouteMatch | null {
     }
   }
   for (const route of ROUTES) {
+    if (!path.startsWith(PREFIXES.get(route)!)) continue;
     const m = route.pattern.exec(path);
     if (m) {
       const params: Record<string, string> = {};

@@ -45,6 +45,8 @@ function hexValue(c: number): number {
  * (Datasette would turn it into `%`; a correctly encoded URL never contains one).
  */
 export function tildeDecode(s: string): string {
+  // Most names have nothing to decode; lone surrogates still take the slow path (they become U+FFFD).
+  if (!/[~+\uD800-\uDFFF]/.test(s)) return s;
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -35,6 +35,19 @@ const EXTRA_DESCRIPTIONS: Record<string, string> = {
   foreign_key_tables: "Tables with foreign keys pointing to this row, with counts",
 };
 
+/** The look-up SQL depends only on the (immutable, per schema version) table: build it once. */
+const rowSqlCache = new WeakMap<TableInfo, string>();
+function rowSql(table: TableInfo, keys: string[]): string {
+  let sql = rowSqlCache.get(table);
+  if (sql === undefined) {
+    const columns = table.usesRowid ? ["rowid", ...table.columns.map((c) => c.name)] : table.columns.map((c) => c.name);
+    const where = keys.map((k, i) => `${quoteIdentifier(k)} = :p${i}`).join(" and ");
+    sql = `select ${columns.map(quoteIdentifier).join(", ")} from ${quoteIdentifier(table.name)} where ${where}`;
+    rowSqlCache.set(table, sql);
+  }
+  return sql;
+}
+
 export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   const format = dataFormat(req);
   const db = resolveDatabase(almanac, req);
@@ -45,13 +58,9 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   if (values.length !== keys.length) throw new NotFound("Row not found");
   const extras = parseExtras(req, ROW_EXTRAS, format === "json");
 
-  const columns = table.usesRowid ? ["rowid", ...table.columns.map((c) => c.name)] : table.columns.map((c) => c.name);
   const params: Record<string, unknown> = {};
-  const where = keys.map((k, i) => {
-    params[`p${i}`] = bindKeyValue(table, k, values[i]);
-    return `${quoteIdentifier(k)} = :p${i}`;
-  });
-  const sql = `select ${columns.map(quoteIdentifier).join(", ")} from ${quoteIdentifier(table.name)} where ${where.join(" and ")}`;
+  keys.forEach((k, i) => (params[`p${i}`] = bindKeyValue(table, k, values[i])));
+  const sql = rowSql(table, keys);
   const limit = timeLimit(almanac, req);
   const started = performance.now();
   // A primary-key (or rowid) look-up on an ordinary table is bounded by its index: run it inline.
