@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig } from "./config/options.js";
 import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
-import { Database, InProcessRunner, WorkerPool, databaseNames, type QueryRunner } from "./db/index.js";
+import { Database, InProcessRunner, WorkerPool, WriteRunner, databaseNames, type QueryRunner } from "./db/index.js";
 import type { ConnectionSpec, ExecutorInit } from "./db/executor.js";
 import { PermissionResolver } from "./auth/permissions.js";
 import { createHttpServer, handleInProcess, type HttpServer } from "./http/server.js";
@@ -38,6 +38,8 @@ export class Almanac {
     readonly runner: QueryRunner,
     /** In-process connections for cheap, index-bounded look-ups (Database.execute's `inline`). */
     readonly inline: QueryRunner = runner,
+    /** The write connection (a worker started on first write). */
+    readonly writer: QueryRunner | null = null,
   ) {
     this.permissions = new PermissionResolver(options.settings, options.defaultDeny);
     this.secret = options.secret ?? randomBytes(32).toString("hex");
@@ -85,6 +87,7 @@ export class Almanac {
   async close(): Promise<void> {
     await this.runner.close();
     if (this.inline !== this.runner) await this.inline.close();
+    await this.writer?.close();
     for (const db of this.databases.values()) db.close();
   }
 }
@@ -119,10 +122,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const threads = options.settings.num_sql_threads;
   const inline = new InProcessRunner(init);
   const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : inline;
-  const almanac = new Almanac(options, runner, inline);
+  const writer = new WriteRunner({ ...init, databases: specs.filter((s, i) => s.path !== null && !options.databases[i]?.immutable) });
+  const almanac = new Almanac(options, runner, inline, writer);
   try {
     options.databases.forEach((d, i) => {
-      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline));
+      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline, d.immutable ? null : writer));
     });
     if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner, inline));
     // Fail at start-up, not at the first request: every file must open and its schema must read.

@@ -5,6 +5,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { statSync } from "node:fs";
 import { sha256File } from "./files.js";
+import { Forbidden } from "../http/errors.js";
 import { introspect } from "./introspect.js";
 import type { Schema } from "./types.js";
 import type { QueryRequest, QueryResult } from "./executor.js";
@@ -37,6 +38,8 @@ export class Database {
     private readonly runner: QueryRunner,
     /** Runs on the event loop's thread: only for queries whose cost is bounded (see execute). */
     private readonly inline: QueryRunner = runner,
+    /** The one write connection (mutable files only). */
+    private readonly writer: QueryRunner | null = null,
   ) {
     this.name = opts.name;
     this.path = opts.path;
@@ -77,6 +80,17 @@ export class Database {
   execute(sql: string, params: QueryRequest["params"] = {}, opts: { timeLimitMs?: number; maxRows?: number; inline?: boolean } = {}): Promise<QueryResult> {
     const runner = opts.inline ? this.inline : this.runner;
     return runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, schemaVersion: this.schemaCache?.version });
+  }
+
+  /**
+   * Run a statement on the write connection. Only mutable files have one; the schema is re-read afterwards
+   * so the next request sees any table the statement created.
+   */
+  async executeWrite(sql: string, params: QueryRequest["params"] = {}, opts: { timeLimitMs?: number } = {}): Promise<QueryResult> {
+    if (!this.isMutable || !this.writer) throw new Forbidden("Database is immutable");
+    const result = await this.writer.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, mode: "run" });
+    this.refreshSchema();
+    return result;
   }
 
   /** File size in bytes (0 for memory). */

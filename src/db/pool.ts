@@ -135,3 +135,23 @@ export class WorkerPool implements QueryRunner {
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
+
+/**
+ * The single write connection per database: one worker thread with read-write connections (no
+ * `query_only`, no lock-down), started on first use. Writes queue behind each other, as SQLite needs;
+ * `?sql=` and every read path use the read pool and can never reach it.
+ */
+export class WriteRunner implements QueryRunner {
+  private pool: WorkerPool | null = null;
+
+  constructor(private readonly init: ExecutorInit) {}
+
+  run(req: QueryRequest): Promise<QueryResult> {
+    this.pool ??= new WorkerPool({ ...this.init, databases: this.init.databases.map((d) => ({ ...d, readonly: false, attach: [] })) }, 1);
+    return this.pool.run(req);
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+}
