@@ -1,10 +1,11 @@
-/** @module HTTP: the seed metadata from the issue (0.x style, migrated like `serve` does) over a small bigmac database. */
+/** @module HTTP: the seed metadata from the issue (0.x style), loaded the way `serve -m` loads it, over the real demo database. */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, makeDatabase, tempDir, type TestServer } from "../fixtures/server.js";
-import { migrateMetadata, type Metadata } from "../../src/config/index.js";
+import { startServer, tempDir, type TestServer } from "../fixtures/server.js";
+import { buildServeOptions } from "../../src/cli/serve.js";
 
 const SEED = {
   title: "personal dataset instance",
@@ -25,32 +26,30 @@ const SEED = {
   },
 };
 
-const ROWS = 120;
 let server: TestServer;
+let raised: TestServer;
+let rowCount = 0;
 
 before(async () => {
-  // The first rows of The Economist's CSV (shared data), enough for more than one default page.
-  const lines = readFileSync("/work/shared/data/bigmac/big-mac-full-index.csv", "utf8").trim().split("\n");
-  const header = lines[0].split(",");
-  const data = lines.slice(1, ROWS + 1).map((l) => l.split(","));
-  const path = makeDatabase(
-    join(tempDir(), "bigmac.db"),
-    `create table countries (iso_a3 text primary key, name text, currency_code text);
-     create table bigmac (${header.map((h) => `"${h}" ${["date", "iso_a3", "currency_code", "name"].includes(h) ? "text" : "real"}`).join(", ")},
-       primary key (date, iso_a3), foreign key (iso_a3) references countries(iso_a3));`,
-    (db) => {
-      const insert = db.prepare(`insert into bigmac values (${header.map(() => "?").join(", ")})`);
-      const country = db.prepare("insert or ignore into countries values (?, ?, ?)");
-      for (const row of data) {
-        country.run(row[1], row[3], row[2]);
-        insert.run(...row.map((v, i) => (i < 4 ? v : v === "" ? null : Number(v))));
-      }
-    },
-  );
-  const { config, metadata } = migrateMetadata(SEED as Metadata, {});
-  server = await startServer({ databases: [{ path, immutable: false }], config, metadata });
+  // The real demo database, built by the demo's own script from the CSV shipped in demo/data.
+  const dir = tempDir();
+  const path = join(dir, "bigmac.db");
+  const built = spawnSync(process.execPath, ["demo/build.js", path], { encoding: "utf8" });
+  assert.equal(built.status, 0, built.stderr);
+  rowCount = readFileSync("demo/data/big-mac-full-index.csv", "utf8").trim().split("\n").length - 1;
+  // The seed file goes through the same loading and migration as `almanac serve bigmac.db -m metadata.json`.
+  const metadataFile = join(dir, "metadata.json");
+  writeFileSync(metadataFile, JSON.stringify(SEED));
+  const quiet = () => undefined;
+  const options = await buildServeOptions([path], { metadata: metadataFile }, {}, quiet);
+  server = await startServer(options);
+  const withSetting = await buildServeOptions([path], { metadata: metadataFile, setting: [["max_returned_rows", "2000"]] }, {}, quiet);
+  raised = await startServer(withSetting);
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  await raised.close();
+});
 
 test("the migration moved plugins and allow to config", async () => {
   const r = await server.json("/-/config.json");
@@ -67,17 +66,30 @@ test("descriptive metadata stays: instance and database", async () => {
   assert.deepEqual(db.body.metadata, { description: "This table shows the big mac index. It can be used as an economic indicator.", source_url: "" });
 });
 
-test("/bigmac/bigmac.json?_size=max returns every row", async () => {
-  const r = await server.json("/bigmac/bigmac.json?_size=max&_extra=count");
-  assert.equal(r.status, 200);
-  assert.equal(r.body.rows.length, ROWS);
-  assert.equal(r.body.count, ROWS);
-  assert.equal(r.body.next, null);
-  assert.deepEqual(r.body.rows[0], {
+test("/bigmac/bigmac.json?_size=max: max_returned_rows rows, then next_url to the rest (as Datasette)", async () => {
+  const first = await server.json("/bigmac/bigmac.json?_size=max&_extra=count");
+  assert.equal(first.status, 200);
+  assert.equal(first.body.rows.length, 1000);
+  assert.equal(first.body.count, rowCount);
+  assert.deepEqual(first.body.rows[0], {
     date: "2000-04-01", iso_a3: "ARG", currency_code: "ARS", name: "Argentina", local_price: 2.5, dollar_ex: 1, dollar_price: 2.5,
     USD_raw: 0.11607, EUR_raw: 0.05007, GBP_raw: -0.16722, JPY_raw: -0.09864, CNY_raw: 1.09091, GDP_bigmac: 7803.328512,
     adj_price: 1.92685695210338, USD_adjusted: 0.39937, EUR_adjusted: 0.16552, GBP_adjusted: -0.06304, JPY_adjusted: 0.10691, CNY_adjusted: 0.96835,
   });
+  const nextUrl = new URL(first.body.next_url);
+  const second = await server.json(nextUrl.pathname + nextUrl.search);
+  assert.equal(second.body.next, null);
+  const all = [...first.body.rows, ...second.body.rows];
+  assert.equal(all.length, rowCount);
+  assert.equal(new Set(all.map((r: { date: string; iso_a3: string }) => `${r.date},${r.iso_a3}`)).size, rowCount);
+});
+
+test("with max_returned_rows raised (as the demo's datasette.yaml does), one request returns every row", async () => {
+  const r = await raised.json("/bigmac/bigmac.json?_size=max");
+  assert.equal(r.status, 200);
+  assert.equal(r.body.rows.length, rowCount);
+  assert.equal(r.body.next, null);
+  assert.equal(r.body.truncated, false);
 });
 
 test("compound-key row and labels", async () => {
