@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { join } from "node:path";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { buildFixtures } from "../fixtures/fixtures-db.js";
 import { tempDir } from "../fixtures/server.js";
 
@@ -95,5 +95,18 @@ describe("almanac serve as a process", () => {
     assert.equal(JSON.parse(r.stdout).count, 201);
   });
 
-  after(() => undefined);
+  test("--create makes a missing database file", () => {
+    const file = join(tempDir(), "fresh.db");
+    const r = run([file, "--create", "--get", "/fresh.json"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(file));
+    assert.deepEqual(JSON.parse(r.stdout).tables, []);
+  });
+
+  test("--help-settings lists every setting with its default", () => {
+    const r = run(["serve", "--help-settings"]);
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /default_page_size\s+Default page size for the table view \(default=100\)/);
+    assert.equal((r.stdout.match(/\(default=/g) ?? []).length, 24);
+  });
 });
