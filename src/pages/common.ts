@@ -125,13 +125,6 @@ export function requestExtra(almanac: Almanac, req: AlmanacRequest): Record<stri
   return { url: req.absolute(full), path, full_path: full, host: req.host, args };
 }
 
-/** The `extras` extra: every available `_extra` with a URL that toggles it. */
-export function extrasList(almanac: Almanac, req: AlmanacRequest, names: readonly string[], descriptions: Record<string, string>, selected: Set<string>): unknown[] {
-  return names.map((e) => {
-    const toggled = selected.has(e) ? [...selected].filter((x) => x !== e) : [...selected, e];
-    return { name: e, description: descriptions[e], toggle_url: urlWithArgs(almanac, req, { _extra: toggled.join(",") || null }), selected: selected.has(e) };
-  });
-}
 
 /** A JSON reply whose cells may hold ±Infinity: `_json_infinity=on` writes them as bare literals (otherwise null). */
 export function dataJson(value: unknown, opts: CellOptions, status = 200, headers: Record<string, string> = {}): Reply {

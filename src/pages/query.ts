@@ -11,22 +11,11 @@ import { tildeDecode } from "../http/tilde.js";
 import { extractNamedParameters, validateReadOnlySql } from "../sql/index.js";
 import { parseShape, rowsToArrays, rowsToObjects, encodeCell } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, databaseColor, ensure, parseExtras, extrasList, requestExtra, resolveDatabase, runSql, timeLimit, urlWithArgs } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, ensure, parseExtras, resolveDatabase, runSql, timeLimit } from "./common.js";
+import { collectExtras } from "./extras.js";
 
 export const QUERY_EXTRAS = ["columns", "render_cell", "debug", "request", "query", "metadata", "extras", "database", "database_color", "private"] as const;
 
-const EXTRA_DESCRIPTIONS: Record<string, string> = {
-  columns: "Column names returned by this query",
-  render_cell: "Rendered HTML for cells where plugins change it",
-  debug: "Extra debug information",
-  request: "Full information about the request",
-  query: "Details of the underlying SQL query",
-  metadata: "Metadata about the query or database",
-  extras: "Available ?_extra= blocks",
-  database: "Database name",
-  database_color: "Color assigned to the database",
-  private: "Whether this query is private",
-};
 
 interface QueryRun {
   db: Database;
@@ -137,42 +126,28 @@ async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, form
     return dataJson(body, opts, 200, headers);
   }
   const out: Record<string, unknown> = { ok: true };
-  for (const name of QUERY_EXTRAS) {
-    if (!extras.has(name)) continue;
-    switch (name) {
-      case "columns":
-        out.columns = result.columns;
-        break;
-      case "render_cell":
-        out.render_cell = result.rows.map(() => ({}));
-        break;
-      case "debug":
-        out.debug = { url_vars: req.params, resolved: { database: q.db.name, query: q.name } };
-        break;
-      case "request":
-        out.request = requestExtra(almanac, req);
-        break;
-      case "query":
-        out.query = { sql: q.sql, params: q.params };
-        break;
-      case "metadata":
+  Object.assign(
+    out,
+    await collectExtras(
+      {
+        almanac, req,
+        db: q.db,
+        table: null,
+        columns: result.columns,
+        rowCount: result.rows.length,
+        sql: q.sql,
+        params: q.params,
+        resolved: { database: q.db.name, query: q.name },
         // Datasette returns the database's metadata for ?sql= and the query's definition for stored queries.
-        out.metadata = q.definition ? { name: q.name, ...q.definition } : almanac.databaseMetadata(q.db.name);
-        break;
-      case "extras":
-        out.extras = extrasList(almanac, req, QUERY_EXTRAS, EXTRA_DESCRIPTIONS, extras);
-        break;
-      case "database":
-        out.database = q.db.name;
-        break;
-      case "database_color":
-        out.database_color = await databaseColor(q.db);
-        break;
-      case "private":
-        out.private = q.name ? !almanac.permissions.allowed(null, "view-query", { database: q.db.name, child: q.name }) : !almanac.permissions.allowed(null, "execute-sql", { database: q.db.name });
-        break;
-    }
-  }
+        metadata: () => (q.definition ? { name: q.name, ...q.definition } : almanac.databaseMetadata(q.db.name)),
+        isPrivate: () =>
+          q.name ? !almanac.permissions.allowed(null, "view-query", { database: q.db.name, child: q.name }) : !almanac.permissions.allowed(null, "execute-sql", { database: q.db.name }),
+        selected: extras,
+        offered: QUERY_EXTRAS,
+      },
+      {},
+    ),
+  );
   out.rows = shape === "arrays" ? rowsToArrays(result.columns, result.rows, opts) : rowsToObjects(result.columns, result.rows, opts);
   out.truncated = result.truncated;
   return dataJson(out, opts, 200, headers);

@@ -9,31 +9,29 @@ import { quoteIdentifier } from "../sql/index.js";
 import { bindKeyValue } from "../query/table-plan.js";
 import { rowsToObjects } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, databaseColor, extrasList, parseExtras, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit } from "./common.js";
-import { columnDetails } from "./schema-info.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit } from "./common.js";
+import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
 
 export const ROW_EXTRAS = [
   "columns", "primary_keys", "column_details", "render_cell", "debug", "request", "query", "column_types", "metadata",
   "extras", "database", "table", "database_color", "private", "foreign_key_tables",
 ] as const;
 
-const EXTRA_DESCRIPTIONS: Record<string, string> = {
-  columns: "Column names returned by this query",
-  primary_keys: "Primary keys for this table",
-  column_details: "Type, nullability and key details for each column",
-  render_cell: "Rendered HTML for cells where plugins change it",
-  debug: "Extra debug information",
-  request: "Full information about the request",
-  query: "Details of the underlying SQL query",
-  column_types: "Column types assigned to columns",
-  metadata: "Metadata about the table and its columns",
-  extras: "Available ?_extra= blocks",
-  database: "Database name",
-  table: "Table name",
-  database_color: "Color assigned to the database",
-  private: "Whether this is a private table",
-  foreign_key_tables: "Tables with foreign keys pointing to this row, with counts",
-};
+interface RowExtraContext extends ExtraContext {
+  table: TableInfo;
+  keys: string[];
+  row: Record<string, unknown>;
+  limit: number;
+}
+
+const ROW_ONLY_EXTRAS = defineExtras<RowExtraContext>({
+  // Datasette reports ["rowid"] for rowid tables here (row_sql_params_pks).
+  primary_keys: { description: "Primary keys for this table", value: (c) => c.keys },
+  foreign_key_tables: {
+    description: "Tables with foreign keys pointing to this row, with counts",
+    value: (c) => foreignKeyTables(c.almanac, c.req, c.db, c.table, c.row, c.limit),
+  },
+});
 
 /** The look-up SQL depends only on the (immutable, per schema version) table: build it once. */
 const rowSqlCache = new WeakMap<TableInfo, string>();
@@ -83,63 +81,26 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
     primary_key_values: values,
     query_ms: queryMs,
   };
-  const config = almanac.tableConfig(db.name, table.name);
-  for (const name of ROW_EXTRAS) {
-    if (!extras.has(name)) continue;
-    switch (name) {
-      case "columns":
-        out.columns = result.columns;
-        break;
-      case "primary_keys":
-        out.primary_keys = keys;
-        break;
-      case "column_details":
-        out.column_details = columnDetails(table);
-        break;
-      case "render_cell":
-        out.render_cell = rows.map(() => ({}));
-        break;
-      case "debug":
-        out.debug = { url_vars: req.params, resolved: { database: db.name, table: table.name, pks: values } };
-        break;
-      case "request":
-        out.request = requestExtra(almanac, req);
-        break;
-      case "query":
-        out.query = { sql, params };
-        break;
-      case "column_types": {
-        const types = (config.column_types ?? {}) as Record<string, unknown>;
-        out.column_types = Object.fromEntries(
-          Object.entries(types).map(([c, t]) => [c, typeof t === "string" ? { type: t, config: null } : { type: (t as { type?: string }).type, config: (t as { config?: unknown }).config ?? null }]),
-        );
-        break;
-      }
-      case "metadata": {
-        const meta = almanac.tableMetadata(db.name, table.name);
-        out.metadata = { ...meta, columns: meta.columns ?? {} };
-        break;
-      }
-      case "extras":
-        out.extras = extrasList(almanac, req, ROW_EXTRAS, EXTRA_DESCRIPTIONS, extras);
-        break;
-      case "database":
-        out.database = db.name;
-        break;
-      case "table":
-        out.table = table.name;
-        break;
-      case "database_color":
-        out.database_color = await databaseColor(db);
-        break;
-      case "private":
-        out.private = !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name });
-        break;
-      case "foreign_key_tables":
-        out.foreign_key_tables = await foreignKeyTables(almanac, req, db, table, rows[0], limit);
-        break;
-    }
-  }
+  const meta = almanac.tableMetadata(db.name, table.name);
+  Object.assign(
+    out,
+    await collectExtras<RowExtraContext>(
+      {
+        almanac, req, db, table, keys, limit,
+        row: rows[0],
+        columns: result.columns,
+        rowCount: rows.length,
+        sql,
+        params,
+        resolved: { database: db.name, table: table.name, pks: values },
+        metadata: () => ({ ...meta, columns: meta.columns ?? {} }),
+        isPrivate: () => !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name }),
+        selected: extras,
+        offered: ROW_EXTRAS,
+      },
+      ROW_ONLY_EXTRAS,
+    ),
+  );
   out.truncated = false;
   return dataJson(out, cellOptions(req), 200, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
 }

@@ -10,10 +10,11 @@ import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, databaseColor, parseExtras, extrasList, requestExtra, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
-import { columnDetails, tableDefinition } from "./schema-info.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
+import { tableDefinition } from "./schema-info.js";
+import { collectExtras, columnType, defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
-import { countRows } from "./counts.js";
+import { countRows, COUNT_LIMIT } from "./counts.js";
 import { storedQueryPage } from "./query.js";
 
 export const TABLE_EXTRAS = [
@@ -24,36 +25,70 @@ export const TABLE_EXTRAS = [
   "form_hidden_args",
 ] as const;
 
-const EXTRA_DESCRIPTIONS: Record<string, string> = {
-  count: "Total count of rows matching these filters (capped at 10,000)",
-  count_truncated: "Whether the count hit the 10,000 cap",
-  count_sql: "SQL used to count rows",
-  human_description_en: "Human-readable description of the filters",
-  columns: "Column names returned by this query",
-  all_columns: "All columns in the table",
-  primary_keys: "Primary keys for this table",
-  column_details: "Type, nullability and key details for each column",
-  display_columns: "Columns as shown in the HTML table",
-  render_cell: "Rendered HTML for cells where plugins change it",
-  debug: "Extra debug information",
-  request: "Full information about the request",
-  query: "Details of the underlying SQL query",
-  column_types: "Column types assigned to columns",
-  set_column_type_ui: "Options for assigning column types",
-  metadata: "Metadata about the table and its columns",
-  extras: "Available ?_extra= blocks",
-  database: "Database name",
-  table: "Table name",
-  database_color: "Color assigned to the database",
-  renderers: "Available output formats and their URLs",
-  custom_table_templates: "Template names that can customise this table",
-  table_definition: "SQL definition of this table",
-  view_definition: "SQL definition of this view",
-  is_view: "Whether this is a view",
-  private: "Whether this is a private table",
-  expandable_columns: "Foreign key columns that can be expanded with labels",
-  form_hidden_args: "Hidden arguments kept by the filter form",
-};
+interface TableExtraContext extends ExtraContext {
+  table: TableInfo;
+  plan: TablePlan;
+  count: number | null;
+  expandable: Expandable[];
+}
+
+/** Arguments that start with `_` and that the filter form carries along as hidden fields. */
+const NOT_HIDDEN_ARGS = new Set(["_sort", "_sort_desc", "_sort_by_desc", "_next", "_search", "_where"]);
+
+const TABLE_ONLY_EXTRAS = defineExtras<TableExtraContext>({
+  count: { description: "Total count of rows matching these filters (capped at 10,000)", value: (c) => c.count },
+  count_truncated: {
+    description: "Whether the count hit the 10,000 cap",
+    value: (c) => c.count !== null && c.count > COUNT_LIMIT && !(c.db.cachedCounts.has(c.table.name) && !c.plan.isFiltered),
+  },
+  count_sql: { description: "SQL used to count rows", value: (c) => c.plan.countSql },
+  human_description_en: { description: "Human-readable description of the filters", value: (c) => c.plan.humanDescription },
+  all_columns: { description: "All columns in the table", value: (c) => c.plan.allColumns },
+  display_columns: {
+    description: "Columns as shown in the HTML table",
+    value: (c) => {
+      const config = c.almanac.tableConfig(c.db.name, c.table.name);
+      const meta = c.almanac.tableMetadata(c.db.name, c.table.name);
+      return c.columns.map((name) => {
+        const col = c.table.columns.find((x) => x.name === name);
+        const ct = columnType(c.almanac, c.db.name, c.table.name, name);
+        return {
+          name,
+          sortable: !config.sortable_columns || config.sortable_columns.includes(name),
+          is_pk: c.table.primaryKeys.includes(name) || (name === "rowid" && c.table.usesRowid),
+          type: col?.type ?? "",
+          notnull: col?.notnull ?? false,
+          description: meta.columns?.[name] ?? null,
+          column_type: ct?.type ?? null,
+          column_type_config: ct?.config ?? null,
+        };
+      });
+    },
+  },
+  set_column_type_ui: {
+    description: "Options for assigning column types",
+    value: (c) =>
+      c.almanac.permissions.allowed(c.req.actor, "set-column-type", { database: c.db.name, child: c.table.name })
+        ? { path: c.almanac.path(`/${tildeEncode(c.db.name)}/${tildeEncode(c.table.name)}/-/set-column-type`), columns: {} }
+        : null,
+  },
+  renderers: { description: "Available output formats and their URLs", value: (c) => ({ json: urlWithArgs(c.almanac, c.req, {}, `${c.req.path.replace(/\.\w+$/, "")}.json`) }) },
+  custom_table_templates: {
+    description: "Template names that can customise this table",
+    value: (c) => [`_table-${c.db.name}-${c.table.name}.html`, `_table-table-${c.db.name}-${c.table.name}.html`, "_table.html"],
+  },
+  table_definition: { description: "SQL definition of this table", value: (c) => (c.table.isView ? null : tableDefinition(c.table)) },
+  view_definition: { description: "SQL definition of this view", value: (c) => (c.table.isView ? tableDefinition(c.table) : null) },
+  is_view: { description: "Whether this is a view", value: (c) => c.table.isView },
+  expandable_columns: {
+    description: "Foreign key columns that can be expanded with labels",
+    value: (c) => c.expandable.map((e) => [{ column: e.column, other_table: e.otherTable, other_column: e.otherColumn }, e.labelColumn]),
+  },
+  form_hidden_args: {
+    description: "Hidden arguments kept by the filter form",
+    value: (c) => c.req.pairs.filter(([k]) => k.startsWith("_") && !k.includes("__") && !NOT_HIDDEN_ARGS.has(k) && !k.startsWith("_search_") && !k.startsWith("_filter_")),
+  },
+});
 
 /** Which expandable columns this request expands: `_labels=on` all, `_label=col` some (JSON default: none). */
 function chosenLabels(req: AlmanacRequest, expandable: Expandable[], format: "json" | "html"): Expandable[] {
@@ -130,12 +165,23 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   const headers: Record<string, string> = { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" };
   if (nextUrl) headers.link = `<${nextUrl}>; rel="next"`;
 
-  const extraValues = await tableExtras(req, almanac, db, table, plan, extras, {
-    count,
-    rowCount: objects.length,
-    expandable,
-    columns: plan.selectColumns,
-  });
+  const meta = almanac.tableMetadata(db.name, table.name);
+  const extraValues = await collectExtras<TableExtraContext>(
+    {
+      almanac, req, db, table, plan, count, expandable,
+      columns: plan.selectColumns,
+      rowCount: objects.length,
+      sql: plan.sql,
+      params: plan.params,
+      resolved: { database: db.name, table: table.name, is_view: table.isView },
+      metadata: () => ({ ...meta, columns: meta.columns ?? {} }),
+      isPrivate: () => !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name }),
+      selected: extras,
+      offered: TABLE_EXTRAS,
+    },
+    TABLE_ONLY_EXTRAS,
+    { count_truncated: "count" },
+  );
 
   let body: unknown;
   if (shape === "array") {
@@ -176,127 +222,3 @@ function keyValue(v: unknown): unknown {
   return v !== null && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
 }
 
-async function tableExtras(
-  req: AlmanacRequest,
-  almanac: Almanac,
-  db: Database,
-  table: TableInfo,
-  plan: TablePlan,
-  extras: Set<string>,
-  ctx: { count: number | null; rowCount: number; expandable: Expandable[]; columns: string[] },
-): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  const config = almanac.tableConfig(db.name, table.name);
-  const meta = almanac.tableMetadata(db.name, table.name);
-  const columnTypes = (config.column_types ?? {}) as Record<string, unknown>;
-  const typeOf = (col: string): { type: string; config: unknown } | null => {
-    const t = columnTypes[col];
-    if (typeof t === "string") return { type: t, config: null };
-    if (t && typeof t === "object" && typeof (t as { type?: unknown }).type === "string") return { type: (t as { type: string }).type, config: (t as { config?: unknown }).config ?? null };
-    return null;
-  };
-  for (const name of TABLE_EXTRAS) {
-    if (!extras.has(name) && !(name === "count_truncated" && extras.has("count"))) continue;
-    switch (name) {
-      case "count":
-        out.count = ctx.count;
-        break;
-      case "count_truncated":
-        out.count_truncated = ctx.count !== null && ctx.count > 10000 && !(db.cachedCounts.has(table.name) && !plan.isFiltered);
-        break;
-      case "count_sql":
-        out.count_sql = plan.countSql;
-        break;
-      case "human_description_en":
-        out.human_description_en = plan.humanDescription;
-        break;
-      case "columns":
-        out.columns = ctx.columns;
-        break;
-      case "all_columns":
-        out.all_columns = plan.allColumns;
-        break;
-      case "primary_keys":
-        out.primary_keys = table.primaryKeys;
-        break;
-      case "column_details":
-        out.column_details = columnDetails(table);
-        break;
-      case "display_columns":
-        out.display_columns = ctx.columns.map((c) => {
-          const col = table.columns.find((x) => x.name === c);
-          const ct = typeOf(c);
-          return {
-            name: c,
-            sortable: !config.sortable_columns || config.sortable_columns.includes(c),
-            is_pk: table.primaryKeys.includes(c) || (c === "rowid" && table.usesRowid),
-            type: col?.type ?? "",
-            notnull: col?.notnull ?? false,
-            description: meta.columns?.[c] ?? null,
-            column_type: ct?.type ?? null,
-            column_type_config: ct?.config ?? null,
-          };
-        });
-        break;
-      case "render_cell":
-        // No plugin or column type renders cells differently yet: one empty object per row, as Datasette sends.
-        out.render_cell = Array.from({ length: ctx.rowCount }, () => ({}));
-        break;
-      case "debug":
-        out.debug = { url_vars: req.params, resolved: { database: db.name, table: table.name, is_view: table.isView } };
-        break;
-      case "request":
-        out.request = requestExtra(almanac, req);
-        break;
-      case "query":
-        out.query = { sql: plan.sql, params: plan.params };
-        break;
-      case "column_types":
-        out.column_types = Object.fromEntries(ctx.columns.map((c) => [c, typeOf(c)]).filter(([, t]) => t));
-        break;
-      case "set_column_type_ui":
-        out.set_column_type_ui = almanac.permissions.allowed(req.actor, "set-column-type", { database: db.name, child: table.name }) ? { path: almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(table.name)}/-/set-column-type`), columns: {} } : null;
-        break;
-      case "metadata":
-        out.metadata = { ...meta, columns: meta.columns ?? {} };
-        break;
-      case "extras":
-        out.extras = extrasList(almanac, req, TABLE_EXTRAS, EXTRA_DESCRIPTIONS, extras);
-        break;
-      case "database":
-        out.database = db.name;
-        break;
-      case "table":
-        out.table = table.name;
-        break;
-      case "database_color":
-        out.database_color = await databaseColor(db);
-        break;
-      case "renderers":
-        out.renderers = { json: urlWithArgs(almanac, req, {}, `${req.path.replace(/\.\w+$/, "")}.json`) };
-        break;
-      case "custom_table_templates":
-        out.custom_table_templates = [`_table-${db.name}-${table.name}.html`, `_table-table-${db.name}-${table.name}.html`, "_table.html"];
-        break;
-      case "table_definition":
-        out.table_definition = table.isView ? null : tableDefinition(table);
-        break;
-      case "view_definition":
-        out.view_definition = table.isView ? tableDefinition(table) : null;
-        break;
-      case "is_view":
-        out.is_view = table.isView;
-        break;
-      case "private":
-        out.private = !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name });
-        break;
-      case "expandable_columns":
-        out.expandable_columns = ctx.expandable.map((e) => [{ column: e.column, other_table: e.otherTable, other_column: e.otherColumn }, e.labelColumn]);
-        break;
-      case "form_hidden_args":
-        out.form_hidden_args = req.pairs.filter(([k]) => k.startsWith("_") && !k.includes("__") && !["_sort", "_sort_desc", "_sort_by_desc", "_next", "_search", "_where"].includes(k) && !k.startsWith("_search_") && !k.startsWith("_filter_"));
-        break;
-    }
-  }
-  return out;
-}

@@ -1,5 +1,5 @@
 /** End to end: the real `almanac` command (bin/almanac.js → dist/) as a user runs it. */
-import { test, describe, before, after } from "node:test";
+import { test, describe, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
