@@ -6,25 +6,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, tempDir, type TestServer } from "../fixtures/server.js";
 import { buildServeOptions } from "../../src/cli/serve.js";
+import { SEED_METADATA } from "../fixtures/seed.js";
 
-const SEED = {
-  title: "personal dataset instance",
-  description: "We can host a few datasettes here.",
-  plugins: {
-    "datasette-auth-passwords": {
-      http_basic_auth: true,
-      someusername_password_hash: "pbkdf2_sha256$480000$0123456789abcdef0123456789abcdef$QOb6OP4qyVKYSPzrltfB3ME5iR+eU+f1ycVdOhGbJpc=",
-      actors: { someusername: { id: "someusername", name: "API user" } },
-    },
-  },
-  databases: {
-    bigmac: {
-      description: "This table shows the big mac index. It can be used as an economic indicator.",
-      source_url: "",
-      allow: { id: "*" },
-    },
-  },
-};
 
 let server: TestServer;
 let raised: TestServer;
@@ -39,7 +22,7 @@ before(async () => {
   rowCount = readFileSync("demo/data/big-mac-full-index.csv", "utf8").trim().split("\n").length - 1;
   // The seed file goes through the same loading and migration as `almanac serve bigmac.db -m metadata.json`.
   const metadataFile = join(dir, "metadata.json");
-  writeFileSync(metadataFile, JSON.stringify(SEED));
+  writeFileSync(metadataFile, JSON.stringify(SEED_METADATA));
   const quiet = () => undefined;
   const options = await buildServeOptions([path], { metadata: metadataFile }, {}, quiet);
   server = await startServer(options);

@@ -2,20 +2,16 @@
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
-import { startServer, type TestServer } from "../fixtures/server.js";
-import { buildFixtures } from "../fixtures/fixtures-db.js";
+import type { TestServer } from "../fixtures/server.js";
+import { fixturesWithOracle } from "../fixtures/fixtures-db.js";
 
 let server: TestServer;
 let oracle: Database.Database;
+let close: () => Promise<void>;
 before(async () => {
-  const path = buildFixtures();
-  oracle = new Database(path, { readonly: true });
-  server = await startServer({ databases: [{ path, immutable: false }] });
+  ({ server, oracle, close } = await fixturesWithOracle());
 });
-after(async () => {
-  oracle.close();
-  await server.close();
-});
+after(() => close());
 
 const ERROR = (status: number, message: string) => ({ ok: false, error: message, errors: [message], status });
 

@@ -3,20 +3,16 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import Database from "better-sqlite3";
-import { startServer, type TestServer } from "../fixtures/server.js";
-import { buildFixtures } from "../fixtures/fixtures-db.js";
+import type { TestServer } from "../fixtures/server.js";
+import { fixturesWithOracle } from "../fixtures/fixtures-db.js";
 
 let server: TestServer;
 let oracle: Database.Database;
+let close: () => Promise<void>;
 before(async () => {
-  const path = buildFixtures();
-  oracle = new Database(path, { readonly: true });
-  server = await startServer({ databases: [{ path, immutable: false }] });
+  ({ server, oracle, close } = await fixturesWithOracle());
 });
-after(async () => {
-  oracle.close();
-  await server.close();
-});
+after(() => close());
 
 /** GET with arbitrary headers (fetch will not send a custom Host). */
 function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {

@@ -5,7 +5,6 @@ import { startServer, type TestServer } from "../fixtures/server.js";
 import { buildFixtures } from "../fixtures/fixtures-db.js";
 
 
-/** A stored query in its bare-SQL form (Datasette accepts it; DatabaseConfig's type only allows the object form). */
 let server: TestServer;
 before(async () => {
   server = await startServer({

@@ -2,25 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deepMerge, describeMigration, migrateMetadata, setOwn } from "../../../src/config/migrate.js";
 import type { InstanceConfig, Metadata } from "../../../src/config/options.js";
+import { SEED_METADATA } from "../../fixtures/seed.js";
 
-const SEED = {
-  title: "personal dataset instance",
-  description: "We can host a few datasettes here.",
-  plugins: {
-    "datasette-auth-passwords": {
-      http_basic_auth: true,
-      someusername_password_hash: "pbkdf2_sha256$480000$0123456789abcdef0123456789abcdef$QOb6OP4qyVKYSPzrltfB3ME5iR+eU+f1ycVdOhGbJpc=",
-      actors: { someusername: { id: "someusername", name: "API user" } },
-    },
-  },
-  databases: {
-    bigmac: {
-      description: "This table shows the big mac index. It can be used as an economic indicator.",
-      source_url: "",
-      allow: { id: "*" },
-    },
-  },
-};
+const SEED = SEED_METADATA;
 
 test("the seed metadata.json: plugins and allow move to config, descriptive keys stay", () => {
   const input = structuredClone(SEED);
