@@ -36,6 +36,7 @@ export async function databasePage(req: AlmanacRequest, almanac: Almanac): Promi
       title: (almanac.databaseMetadata(db.name).title as string | undefined) ?? db.name,
       kind: "database",
       database: db.name,
+      metadata: almanac.databaseMetadata(db.name),
       columns: ["name", "count"],
       rows: (data.tables as { name: string; count: number | null; hidden: boolean }[])
         .filter((t) => !t.hidden)

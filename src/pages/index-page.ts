@@ -70,6 +70,7 @@ export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<
   return renderDataPage(almanac, req, {
     title: (almanac.metadata.title as string | undefined) ?? "Almanac",
     kind: "index",
+    metadata,
     columns: ["name", "tables_count", "table_rows_sum"],
     rows: databases.map((d) => ({ name: d.name, tables_count: d.tables_count, table_rows_sum: d.show_table_row_counts ? d.table_rows_sum : null })),
   });

@@ -204,6 +204,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     return {
       title: table.name,
       kind: table.isView ? ("view" as const) : ("table" as const),
+      metadata: meta,
       database: db.name,
       table: table.name,
       description: plan.humanDescription,

@@ -15,6 +15,8 @@ export function escapeHtml(value: unknown): string {
 
 export interface PageData {
   title: string;
+  /** Descriptive metadata for this page's level (description, license, source, about). */
+  metadata?: Record<string, unknown>;
   kind: "index" | "database" | "table" | "view" | "row" | "query";
   database?: string;
   table?: string;
@@ -30,6 +32,29 @@ export interface PageData {
   jsonUrl?: string;
 }
 
+/** A link is only ever made from an http(s) URL: anything else (javascript:, data:) is shown as text. */
+function safeHref(url: unknown): string | null {
+  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+}
+
+/** Description (escaped; `description_html` as the operator wrote it) and license / source / about links. */
+function metadataBlock(meta: Record<string, unknown> | undefined): string[] {
+  if (!meta) return [];
+  const out: string[] = [];
+  if (typeof meta.description_html === "string") out.push(`<div class="metadata-description">${meta.description_html}</div>`);
+  else if (typeof meta.description === "string" && meta.description) out.push(`<p class="metadata-description">${escapeHtml(meta.description)}</p>`);
+  const links: string[] = [];
+  for (const [key, label] of [["license", "Data license"], ["source", "Data source"], ["about", "About"]] as const) {
+    const text = meta[key];
+    const href = safeHref(meta[`${key}_url`]);
+    if (!text && !href) continue;
+    const shown = escapeHtml(typeof text === "string" && text ? text : String(meta[`${key}_url`]));
+    links.push(`${label}: ${href ? `<a href="${escapeHtml(href)}">${shown}</a>` : shown}`);
+  }
+  if (links.length) out.push(`<p class="metadata-links">${links.join(" · ")}</p>`);
+  return out;
+}
+
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '<span class="null">&nbsp;</span>';
   if (value instanceof Uint8Array) return `&lt;Binary: ${value.byteLength} bytes&gt;`;
@@ -38,8 +63,12 @@ function cell(value: unknown): string {
   return escapeHtml(typeof value === "object" ? JSON.stringify(value) : value);
 }
 
-function layout(almanac: Almanac, req: AlmanacRequest, title: string, body: string, jsonUrl: string | null): Reply {
+function layout(almanac: Almanac, req: AlmanacRequest, title: string, body: string, jsonUrl: string | null, where: { database?: string; table?: string } = {}): Reply {
   const crumbs = [`<a href="${escapeHtml(almanac.path("/"))}">home</a>`];
+  if (where.database !== undefined) crumbs.push(`<a href="${escapeHtml(almanac.path(`/${tildeEncode(where.database)}`))}">${escapeHtml(where.database)}</a>`);
+  if (where.database !== undefined && where.table !== undefined) {
+    crumbs.push(`<a href="${escapeHtml(almanac.path(`/${tildeEncode(where.database)}/${tildeEncode(where.table)}`))}">${escapeHtml(where.table)}</a>`);
+  }
   const alternate = jsonUrl ? `<link rel="alternate" type="application/json+datasette" href="${escapeHtml(jsonUrl)}">` : "";
   const page = `<!DOCTYPE html>
 <html lang="en">
@@ -73,6 +102,7 @@ function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
 
 export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: PageData): Reply {
   const parts: string[] = [`<h1>${escapeHtml(data.title)}</h1>`];
+  parts.push(...metadataBlock(data.metadata));
   if (data.description) parts.push(`<p>${escapeHtml(data.description)}</p>`);
   if (data.count !== undefined && data.count !== null) parts.push(`<p>${data.count > 10000 ? "&gt;10,000" : data.count.toLocaleString("en")} rows</p>`);
   if (data.kind === "query") {
@@ -112,7 +142,8 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
   }
   if (data.truncated) parts.push("<p>Results were truncated at the row limit.</p>");
   if (data.nextUrl) parts.push(`<p><a href="${escapeHtml(data.nextUrl.replace(/\.json(\?|$)/, "$1"))}">Next page</a></p>`);
-  return layout(almanac, req, data.title, parts.join("\n"), data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req));
+  const where = { database: data.kind === "database" ? undefined : data.database, table: data.kind === "row" ? data.table : undefined };
+  return layout(almanac, req, data.title, parts.join("\n"), data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req), where);
 }
 
 /** `/-/…` pages as HTML: the JSON, pretty-printed and escaped (Datasette's show_json page). */
