@@ -26,6 +26,10 @@ typedef struct Watchdog {
   int armed;
   int stop;
   struct timespec deadline; /* CLOCK_MONOTONIC */
+  /* What the watchdog is sleeping towards: forever (idle), or wait_until. Arming only wakes it when the
+   * new deadline is sooner, so the usual query (same limit, later deadline) costs no thread wake-up. */
+  int idle;
+  struct timespec wait_until;
   char key[65];
   int has_key;
 } Watchdog;
@@ -37,18 +41,26 @@ static int reached(const struct timespec *deadline) {
          (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
+static int earlier(const struct timespec *a, const struct timespec *b) {
+  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 static void *watch(void *arg) {
   Watchdog *w = (Watchdog *)arg;
   pthread_mutex_lock(&w->mu);
   while (!w->stop) {
     if (!w->armed) {
+      w->idle = 1;
       pthread_cond_wait(&w->cv, &w->mu);
+      w->idle = 0;
     } else if (reached(&w->deadline)) {
       /* Interrupt while holding the lock: a disarm that returned cannot be followed by a stale interrupt. */
       sqlite3_interrupt(w->db);
       w->armed = 0;
     } else {
-      pthread_cond_timedwait(&w->cv, &w->mu, &w->deadline);
+      /* Woken early (or at an old deadline after a re-arm): the loop re-checks the current deadline. */
+      w->wait_until = w->deadline;
+      pthread_cond_timedwait(&w->cv, &w->mu, &w->wait_until);
     }
   }
   pthread_mutex_unlock(&w->mu);
@@ -83,10 +95,11 @@ static void deadline_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       w->deadline.tv_nsec -= 1000000000L;
     }
     w->armed = 1;
+    if (w->idle || earlier(&w->deadline, &w->wait_until)) pthread_cond_signal(&w->cv);
   } else {
+    /* Disarming never wakes the watchdog: at its next wake-up it finds nothing armed and goes idle. */
     w->armed = 0;
   }
-  pthread_cond_signal(&w->cv);
   pthread_mutex_unlock(&w->mu);
   sqlite3_result_int(ctx, 1);
 }
