@@ -33,7 +33,7 @@ before(async () => {
       }
       db.exec(`insert into docs_fts5 (rowid, title, body) select id, title, body from docs;
                insert into docs4_fts (rowid, title, body) select id, title, body from docs4;
-               insert into docs3_fts (rowid, title, body) select title, body from docs3;`.replace("select title, body from docs3", "select id, title, body from docs3"));
+               insert into docs3_fts (rowid, title, body) select id, title, body from docs3;`);
       const s = db.prepare("insert into standalone (rowid, title, body) values (?, ?, ?)");
       for (const d of DOCS) s.run(d[0], d[1], d[2]);
       db.exec(`insert into "odd name" values (1, 'hello world'), (2, 'goodbye world');
