@@ -55,8 +55,9 @@ export function introspect(conn: BetterSqlite3.Database): Schema {
   const objects = master.filter((r) => r.type === "table" || r.type === "view");
   const ftsTables = objects.filter((r) => r.type === "table" && isFtsSql(r.sql));
   const ftsNames = new Set(ftsTables.map((r) => foldCase(r.name)));
-  const ftsShadowNames = new Set<string>();
-  for (const f of ftsTables) for (const s of FTS_SHADOW_SUFFIXES) ftsShadowNames.add(foldCase(f.name + s));
+  // Shadow table (folded name) → the FTS table that owns it.
+  const ftsShadowNames = new Map<string, string>();
+  for (const f of ftsTables) for (const s of FTS_SHADOW_SUFFIXES) ftsShadowNames.set(foldCase(f.name + s), f.name);
   const indexesByTable = new Map<string, string[]>();
   for (const r of master) {
     if (r.type === "index" && r.sql) {
@@ -161,6 +162,18 @@ export function introspect(conn: BetterSqlite3.Database): Schema {
     const content = ftsContentTable(f.sql ?? "");
     const target = content ? resolve(content) : undefined;
     if (target && !target.ftsTable) target.ftsTable = f.name;
+  }
+  // Who guards what: an external-content FTS index is governed by its content table; shadow tables by their
+  // FTS table (and so, in turn, by its content table).
+  for (const f of ftsTables) {
+    const content = ftsContentTable(f.sql ?? "");
+    const target = content ? resolve(content) : undefined;
+    const index = resolve(f.name);
+    if (index && target && target !== index) index.guardedBy = target.name;
+  }
+  for (const t of tables) {
+    const owner = ftsShadowNames.get(foldCase(t.name));
+    if (owner && owner !== t.name) t.guardedBy = owner;
   }
   // Incoming keys, and implicit targets (REFERENCES t without a column means t's primary key).
   for (const t of tables) {

@@ -42,6 +42,11 @@ export interface TableInfo {
   sql: string;
   /** CREATE INDEX statements for this table (explicit indexes only). */
   indexSql: string[];
+  /**
+   * The table whose visibility governs this one: an FTS index's content table, a shadow table's FTS table.
+   * Whoever may not view the guard may not view this either (it holds the same data).
+   */
+  guardedBy?: string;
   /** Names of columns covered by a single-column UNIQUE index or constraint. */
   uniqueColumns: string[];
 }

@@ -7,7 +7,7 @@ import { BadRequest, Forbidden, HttpError, NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
 import { tildeDecode } from "../http/tilde.js";
-import type { Action } from "../auth/permissions.js";
+import type { Action, Actor } from "../auth/permissions.js";
 import type { CellOptions } from "../render/json.js";
 import { json, jsonBody, type Reply } from "../http/response.js";
 
@@ -37,9 +37,25 @@ export function resolveDatabase(almanac: Almanac, req: AlmanacRequest): Database
 export function resolveTable(almanac: Almanac, req: AlmanacRequest, db: Database): TableInfo | null {
   const name = tildeDecode(req.params.table);
   const table = db.schema().resolve(name);
-  if (table) ensure(almanac, req, "view-table", db.name, table.name, "You do not have permission to view this table");
-  else ensure(almanac, req, "view-table", db.name, name, "You do not have permission to view this table");
-  return table ?? null;
+  if (!table) {
+    ensure(almanac, req, "view-table", db.name, name, "You do not have permission to view this table");
+    return null;
+  }
+  if (!canViewTable(almanac, req.actor, db, table.name)) throw new Forbidden("You do not have permission to view this table");
+  return table;
+}
+
+/** Whether the actor may view a table, including whatever guards it (see resolveTable). */
+export function canViewTable(almanac: Almanac, actor: Actor, db: Database, name: string): boolean {
+  const schema = db.schema();
+  const seen = new Set<string>();
+  let t = schema.resolve(name);
+  if (!t) return almanac.permissions.allowed(actor, "view-table", { database: db.name, child: name });
+  for (; t && !seen.has(t.name); t = t.guardedBy ? schema.resolve(t.guardedBy) : undefined) {
+    seen.add(t.name);
+    if (!almanac.permissions.allowed(actor, "view-table", { database: db.name, child: t.name })) return false;
+  }
+  return true;
 }
 
 /** `_extra` values: repeatable and comma-separated; unknown names are a 400 for data formats. */

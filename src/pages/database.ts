@@ -5,7 +5,7 @@ import type { AlmanacRequest } from "../http/request.js";
 import { json, redirect, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { renderDataPage } from "../render/html.js";
-import { dataFormat, resolveDatabase } from "./common.js";
+import { dataFormat, resolveDatabase, canViewTable } from "./common.js";
 import { tableCount, COUNT_LIMIT } from "./counts.js";
 
 /** Per-table count budget on the database page (Datasette: 100 ms). */
@@ -48,10 +48,10 @@ export async function databasePage(req: AlmanacRequest, almanac: Almanac): Promi
 
 export async function databaseData(almanac: Almanac, req: AlmanacRequest, db: Database): Promise<Record<string, unknown>> {
   const schema = db.schema();
-  const visible = schema.tables.filter((t) => almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: t.name }));
+  const visible = schema.tables.filter((t) => canViewTable(almanac, req.actor, db, t.name));
   const tables = visible.filter((t) => !t.isView);
   const counts = await Promise.all(tables.map((t) => tableCount(db, t, DATABASE_PAGE_COUNT_MS)));
-  const isPrivate = (child: string) => !almanac.permissions.allowed(null, "view-table", { database: db.name, child });
+  const isPrivate = (child: string) => !canViewTable(almanac, null, db, child);
   const queries = storedQueries(almanac, db).filter((q) => almanac.permissions.allowed(req.actor, "view-query", { database: db.name, child: q.name as string }));
   const canSql = almanac.permissions.allowed(req.actor, "execute-sql", { database: db.name });
   const data: Record<string, unknown> = {

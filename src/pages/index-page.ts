@@ -4,7 +4,7 @@ import type { AlmanacRequest } from "../http/request.js";
 import { json, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { renderDataPage } from "../render/html.js";
-import { databaseColor, ensure } from "./common.js";
+import { databaseColor, ensure, canViewTable } from "./common.js";
 import { tableCount } from "./counts.js";
 
 /** Index counts are a courtesy: 10 ms a table, and only for files that are small or cannot change. */
@@ -17,7 +17,7 @@ export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<
   for (const db of almanac.databases.values()) {
     if (!almanac.permissions.allowed(req.actor, "view-database", { database: db.name })) continue;
     const schema = db.schema();
-    const visible = schema.tables.filter((t) => almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: t.name }));
+    const visible = schema.tables.filter((t) => canViewTable(almanac, req.actor, db, t.name));
     const isHidden = (t: (typeof visible)[number]) => t.hidden || !!almanac.tableConfig(db.name, t.name).hidden;
     const tables = visible.filter((t) => !t.isView);
     const views = visible.filter((t) => t.isView);
@@ -31,7 +31,7 @@ export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<
     const sorted = withCounts
       .filter((x) => !isHidden(x.t))
       .sort((a, b) => rels(b.t) - rels(a.t) || (b.count ?? 0) - (a.count ?? 0) || (a.t.name < b.t.name ? 1 : a.t.name > b.t.name ? -1 : 0));
-    const isPrivate = (child: string) => !almanac.permissions.allowed(null, "view-table", { database: db.name, child });
+    const isPrivate = (child: string) => !canViewTable(almanac, null, db, child);
     const summary = [
       ...sorted.map(({ t, count }) => ({
         name: t.name,

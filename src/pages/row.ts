@@ -9,7 +9,7 @@ import { quoteIdentifier } from "../sql/index.js";
 import { bindKeyValue } from "../query/table-plan.js";
 import { rowsToObjects } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
 import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
 
 export const ROW_EXTRAS = [
@@ -94,7 +94,7 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
         params,
         resolved: { database: db.name, table: table.name, pks: values },
         metadata: () => ({ ...meta, columns: meta.columns ?? {} }),
-        isPrivate: () => !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name }),
+        isPrivate: () => !canViewTable(almanac, null, db, table.name),
         selected: extras,
         offered: ROW_EXTRAS,
       },
@@ -111,7 +111,7 @@ async function foreignKeyTables(almanac: Almanac, req: AlmanacRequest, db: Datab
   const out: unknown[] = [];
   for (const fk of table.foreignKeys.incoming) {
     // Counts are values of the other table: only for tables the actor may view.
-    if (!almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: fk.otherTable })) continue;
+    if (!canViewTable(almanac, req.actor, db, fk.otherTable)) continue;
     const value = row[fk.column];
     const r = await runSql(db, `select count(*) from ${quoteIdentifier(fk.otherTable)} where ${quoteIdentifier(fk.otherColumn)} = ?`, [value], { timeLimitMs: limit });
     // A column starting with `_` would be a special argument: Datasette links it as `col__exact`.

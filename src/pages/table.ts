@@ -10,7 +10,7 @@ import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, canViewTable } from "./common.js";
 import { tableDefinition } from "./schema-info.js";
 import { collectExtras, columnType, defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
@@ -130,6 +130,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     defaultPageSize: almanac.settings.default_page_size,
     maxReturnedRows: almanac.settings.max_returned_rows,
     canExecuteSql: almanac.permissions.allowed(req.actor, "execute-sql", { database: db.name }),
+    canViewTable: (name) => canViewTable(almanac, req.actor, db, name),
   });
   const limit = timeLimit(almanac, req);
   const wantCount = (extras.has("count") || extras.has("count_truncated")) && !argIsTrue(req.arg("_nocount")) && shape !== "array" && shape !== "object";
@@ -148,7 +149,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   // Foreign-key labels, only from tables the actor may view.
   const expandable = expandableColumns(table, schema, (t) => almanac.tableConfig(db.name, t));
   const expand = chosenLabels(req, expandable, format).filter(
-    (e) => plan.selectColumns.includes(e.column) && almanac.permissions.allowed(req.actor, "view-table", { database: db.name, child: e.otherTable }),
+    (e) => plan.selectColumns.includes(e.column) && canViewTable(almanac, req.actor, db, e.otherTable),
   );
   if (expand.length) {
     const labels = await labelsFor(db, expand.filter((e) => e.labelColumn), objects, limit);
@@ -175,7 +176,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
       params: plan.params,
       resolved: { database: db.name, table: table.name, is_view: table.isView },
       metadata: () => ({ ...meta, columns: meta.columns ?? {} }),
-      isPrivate: () => !almanac.permissions.allowed(null, "view-table", { database: db.name, child: table.name }),
+      isPrivate: () => !canViewTable(almanac, null, db, table.name),
       selected: extras,
       offered: TABLE_EXTRAS,
     },

@@ -18,6 +18,11 @@ export interface TablePlanInput {
   maxReturnedRows: number;
   /** Whether the actor may run arbitrary SQL (needed for `_where`). */
   canExecuteSql: boolean;
+  /**
+   * Whether the actor may view another table of this database. `_through` and `_fts_table` name other
+   * tables; one the actor may not see is answered exactly like one that does not exist.
+   */
+  canViewTable: (name: string) => boolean;
 }
 
 export interface SortSpec {
@@ -153,7 +158,8 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
     if (!spec || typeof spec !== "object" || typeof spec.table !== "string" || typeof spec.column !== "string" || spec.value === undefined) {
       throw new BadRequest("Invalid _through - must be JSON with table, column and value");
     }
-    const through = input.schema.resolve(spec.table);
+    const found = input.schema.resolve(spec.table);
+    const through = found && input.canViewTable(found.name) ? found : undefined;
     const throughColumn = through ? resolveColumn(through, spec.column) : undefined;
     const fkToUs = through?.foreignKeys.outgoing.find((fk) => fk.otherTable === table.name);
     if (!through || !throughColumn || !fkToUs) throw new BadRequest("Invalid _through - could not find corresponding foreign key");
@@ -169,7 +175,8 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
   const searchPairs = pairs.filter(([k, v]) => (k === "_search" || k.startsWith("_search_")) && v !== "");
   if (searchPairs.length) {
     const ftsName = specialValue(pairs, "_fts_table") ?? config.fts_table ?? table.ftsTable;
-    const fts = ftsName ? input.schema.resolve(ftsName) : undefined;
+    const found = ftsName ? input.schema.resolve(ftsName) : undefined;
+    const fts = found && input.canViewTable(found.name) ? found : undefined;
     if (!fts || !fts.isFts) throw new BadRequest(ftsName ? "Invalid _fts_table - not a full-text search table" : "This table does not support full-text search");
     const ftsPkRaw = specialValue(pairs, "_fts_pk") ?? config.fts_pk ?? "rowid";
     const ftsPk = ftsPkRaw === "rowid" ? "rowid" : resolveColumn(table, ftsPkRaw);
