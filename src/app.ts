@@ -25,6 +25,12 @@ export function interruptExtensionPath(): string {
   return path;
 }
 
+function withoutKey<T extends object>(value: T, key: string): T {
+  const copy = { ...value } as Record<string, unknown>;
+  delete copy[key];
+  return copy as T;
+}
+
 /** Everything a page needs: the instance's state, shared across requests. */
 export class Almanac {
   readonly databases = new Map<string, Database>();
@@ -63,11 +69,14 @@ export class Almanac {
     return this.databaseConfig(db).tables?.[table] ?? {};
   }
 
+  /** Instance-level metadata (title, description, license, source, about) without the nested levels. */
+  instanceMetadata(): Metadata {
+    return withoutKey(this.metadata, "databases");
+  }
+
+  /** One database's metadata without its tables. */
   databaseMetadata(db: string): Metadata {
-    const m = this.metadata.databases?.[db] ?? {};
-    const { tables: _tables, ...rest } = m as Metadata & { tables?: unknown };
-    void _tables;
-    return rest;
+    return withoutKey(this.metadata.databases?.[db] ?? {}, "tables");
   }
 
   tableMetadata(db: string, table: string): Metadata & { columns?: Record<string, string> } {

@@ -62,8 +62,7 @@ export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<
       private: !almanac.permissions.allowed(null, "view-database", { database: db.name }),
     });
   }
-  const { databases: _dbs, ...metadata } = almanac.metadata;
-  void _dbs;
+  const metadata = almanac.instanceMetadata();
   if (req.params.format === "json") {
     return json({ ok: true, unstable: "The JSON format of this page is not yet stable and may change", databases, metadata });
   }
