@@ -13,6 +13,7 @@ import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
 import { sqlQueryPage } from "../pages/query.js";
 import { staticMountFile } from "../pages/static.js";
+import { instanceSchemaPage, databaseSchemaPage, tableSchemaPage } from "../pages/schema.js";
 
 export type Handler = (req: AlmanacRequest, almanac: Almanac) => Promise<Reply>;
 
@@ -40,9 +41,12 @@ export const ROUTES: Route[] = [
   { name: "threads", pattern: new RegExp(`^/-/threads${JSON_ONLY}$`), methods: GET, handler: threadsPage },
   { name: "databases", pattern: new RegExp(`^/-/databases${JSON_ONLY}$`), methods: GET, handler: databasesPage },
   { name: "actor", pattern: new RegExp(`^/-/actor${JSON_ONLY}$`), methods: GET, handler: actorPage },
+  { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
   { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },
+  { name: "database-schema", pattern: /^\/(?<db>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: databaseSchemaPage },
   { name: "query", pattern: new RegExp(`^/(?<db>[^/.]+)/-/query${FMT}$`), methods: GET, handler: sqlQueryPage },
   { name: "table", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/.]+)${FMT}$`), methods: GET, handler: tablePage },
+  { name: "table-schema", pattern: /^\/(?<db>[^/.]+)\/(?<table>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: tableSchemaPage },
   { name: "row", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/]+?)/(?<pks>[^/]+?)${FMT}$`), methods: GET, handler: rowPage },
 ];
 

@@ -86,3 +86,15 @@ test("incoming foreign-key counts leave out rows of tables the actor may not see
   const tables = r.body.foreign_key_tables.map((t: { other_table: string }) => t.other_table);
   assert.ok(!tables.includes("visible_secret"), tables.join(","));
 });
+
+test("schema endpoints leave out private tables and refuse theirs", async () => {
+  for (const path of ["/-/schema.json", "/db/-/schema.json", "/-/schema.md", "/db/-/schema.md"]) {
+    const r = await server.get(path);
+    assert.equal(r.status, 200, path);
+    const body = await r.text();
+    assert.ok(body.includes("visible"), path);
+    assert.ok(!/create table secret|secret_fts/i.test(body), path);
+  }
+  assert.equal((await server.get("/db/secret/-/schema.json")).status, 403);
+  assert.equal((await server.get("/db/secret_fts_data/-/schema.json")).status, 403);
+});
