@@ -18,6 +18,9 @@ SQLITE_EXTENSION_INIT1
 #include <string.h>
 #include <time.h>
 
+/* After the deadline, the interrupt is repeated this often until the statement is disarmed. */
+#define REFIRE_NS 5000000L
+
 typedef struct Watchdog {
   sqlite3 *db;
   pthread_mutex_t mu;
@@ -54,9 +57,16 @@ static void *watch(void *arg) {
       pthread_cond_wait(&w->cv, &w->mu);
       w->idle = 0;
     } else if (reached(&w->deadline)) {
-      /* Interrupt while holding the lock: a disarm that returned cannot be followed by a stale interrupt. */
+      /* Interrupt while holding the lock: a disarm that returned cannot be followed by a stale interrupt.
+       * An interrupt that lands while no statement is running (during prepare, between two statements) is a
+       * no-op in SQLite, so keep firing every few milliseconds until the caller disarms. */
       sqlite3_interrupt(w->db);
-      w->armed = 0;
+      clock_gettime(CLOCK_MONOTONIC, &w->deadline);
+      w->deadline.tv_nsec += REFIRE_NS;
+      if (w->deadline.tv_nsec >= 1000000000L) {
+        w->deadline.tv_sec += 1;
+        w->deadline.tv_nsec -= 1000000000L;
+      }
     } else {
       /* Woken early (or at an old deadline after a re-arm): the loop re-checks the current deadline. */
       w->wait_until = w->deadline;

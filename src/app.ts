@@ -8,6 +8,7 @@ import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
 import { Database, InProcessRunner, WorkerPool, WriteRunner, databaseNames, type QueryRunner } from "./db/index.js";
 import type { ConnectionSpec, ExecutorInit } from "./db/executor.js";
+import { ExportPool } from "./db/stream.js";
 import { PermissionResolver } from "./auth/permissions.js";
 import { createHttpServer, handleInProcess, type HttpServer } from "./http/server.js";
 
@@ -46,6 +47,8 @@ export class Almanac {
     readonly inline: QueryRunner = runner,
     /** The write connection (a worker started on first write). */
     readonly writer: QueryRunner | null = null,
+    /** The export pool for `_stream=on` (workers started on first use). */
+    readonly exporter: ExportPool | null = null,
   ) {
     this.permissions = new PermissionResolver(options.settings, options.defaultDeny);
     this.secret = options.secret ?? randomBytes(32).toString("hex");
@@ -97,6 +100,7 @@ export class Almanac {
     await this.runner.close();
     if (this.inline !== this.runner) await this.inline.close();
     await this.writer?.close();
+    await this.exporter?.close();
     for (const db of this.databases.values()) db.close();
   }
 }
@@ -132,12 +136,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   const inline = new InProcessRunner(init);
   const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : inline;
   const writer = new WriteRunner({ ...init, databases: specs.filter((s, i) => s.path !== null && !options.databases[i]?.immutable) });
-  const almanac = new Almanac(options, runner, inline, writer);
+  // Two export slots with their own connections; in-process ones when num_sql_threads is 0.
+  const exporter = new ExportPool(init, 2, threads === 0);
+  const almanac = new Almanac(options, runner, inline, writer, exporter);
   try {
     options.databases.forEach((d, i) => {
-      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline, d.immutable ? null : writer));
+      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline, d.immutable ? null : writer, exporter));
     });
-    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner, inline));
+    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner, inline, null, exporter));
     // Fail at start-up, not at the first request: every file must open and its schema must read.
     for (const db of almanac.databases.values()) db.schema();
     await runner.run({ db: specs[0].name, sql: "select 1" });

@@ -9,7 +9,9 @@ import { Forbidden } from "../http/errors.js";
 import { introspect } from "./introspect.js";
 import type { Schema } from "./types.js";
 import type { QueryRequest, QueryResult } from "./executor.js";
-import type { QueryRunner } from "./pool.js";
+import type { QueryError, QueryRunner } from "./pool.js";
+import type { ExportRunner, ExportStream } from "./stream.js";
+import type { RenderSpec } from "../render/csv.js";
 
 export interface DatabaseOptions {
   name: string;
@@ -40,6 +42,8 @@ export class Database {
     private readonly inline: QueryRunner = runner,
     /** The one write connection (mutable files only). */
     private readonly writer: QueryRunner | null = null,
+    /** The export pool (db/stream.ts): streams never share the read pool's connections. */
+    private readonly exporter: ExportRunner | null = null,
   ) {
     this.name = opts.name;
     this.path = opts.path;
@@ -80,6 +84,24 @@ export class Database {
   execute(sql: string, params: QueryRequest["params"] = {}, opts: { timeLimitMs?: number; maxRows?: number; inline?: boolean } = {}): Promise<QueryResult> {
     const runner = opts.inline ? this.inline : this.runner;
     return runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, schemaVersion: this.schemaCache?.version });
+  }
+
+  /**
+   * Render a query's rows as CSV or NDJSON text in the worker (cells keep their SQLite type: 3.0 stays a
+   * REAL). `maxRows` cuts the result (`truncated`); `limitBytes` caps the text (max_csv_mb).
+   */
+  render(sql: string, params: QueryRequest["params"], render: RenderSpec, opts: { timeLimitMs?: number; maxRows?: number; limitBytes?: number; inline?: boolean } = {}): Promise<QueryResult> {
+    const runner = opts.inline ? this.inline : this.runner;
+    return runner.run({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, limitBytes: opts.limitBytes, render, schemaVersion: this.schemaCache?.version });
+  }
+
+  /**
+   * Stream every row of a query, rendered, on the export pool. Resolves once the first chunk is ready (so SQL
+   * errors and the first time limit still reject here); `timeLimitMs` applies to each chunk.
+   */
+  stream(sql: string, params: QueryRequest["params"], render: RenderSpec, opts: { timeLimitMs?: number; limitBytes?: number; errorLine: (err: QueryError) => string }): Promise<ExportStream> {
+    if (!this.exporter) throw new Error("no export pool");
+    return this.exporter.open({ db: this.name, sql, params, timeLimitMs: opts.timeLimitMs, limitBytes: opts.limitBytes, render }, opts.errorLine);
   }
 
   /**

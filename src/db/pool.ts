@@ -2,7 +2,7 @@
  * @module A pool of worker threads, each with its own read connections, so a slow query never blocks the
  * event loop. Jobs queue FIFO; a worker takes one job at a time. With size 0 queries run in-process.
  */
-import { Worker } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { Executor, describeFailure, type ExecutorInit, type QueryFailure, type QueryRequest, type QueryResult } from "./executor.js";
 
@@ -26,6 +26,21 @@ interface Slot {
 }
 
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
+
+/** Start a query worker (db/worker.ts) with its own connections; it does not keep the process alive. */
+export function startWorker(init: ExecutorInit, resourceLimits?: ResourceLimits): Worker {
+  let worker: Worker;
+  if (workerUrl.pathname.endsWith(".ts")) {
+    // Running from source (tests, tsx): the worker registers tsx before importing the TypeScript entry.
+    const api = import.meta.resolve("tsx/esm/api");
+    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
+    worker = new Worker(code, { eval: true, workerData: init, resourceLimits });
+  } else {
+    worker = new Worker(fileURLToPath(workerUrl), { workerData: init, resourceLimits });
+  }
+  worker.unref();
+  return worker;
+}
 
 export interface QueryRunner {
   run(req: QueryRequest): Promise<QueryResult>;
@@ -63,16 +78,7 @@ export class WorkerPool implements QueryRunner {
   }
 
   private spawn(): Slot {
-    let worker: Worker;
-    if (workerUrl.pathname.endsWith(".ts")) {
-      // Running from source (tests, tsx): the worker registers tsx before importing the TypeScript entry.
-      const api = import.meta.resolve("tsx/esm/api");
-      const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-      worker = new Worker(code, { eval: true, workerData: this.init });
-    } else {
-      worker = new Worker(fileURLToPath(workerUrl), { workerData: this.init });
-    }
-    worker.unref();
+    const worker = startWorker(this.init);
     const slot: Slot = { worker, job: null, id: 0 };
     worker.on("message", (msg: { id: number; result?: QueryResult; failure?: QueryFailure }) => {
       const job = slot.job;

@@ -1,10 +1,21 @@
 /** @module Responses as values: pages return one, the server writes it. */
 import { randomBytes } from "node:crypto";
 
+/**
+ * A streamed body (exports): the server writes each piece as the socket accepts it, and calls the
+ * iterator's `return()` if the client goes away or the request was a HEAD — which cancels the query.
+ */
+export type StreamedBody = AsyncIterable<string | Buffer> & AsyncIterator<string | Buffer>;
+
 export interface Reply {
   status: number;
   headers: Record<string, string>;
-  body: string | Buffer;
+  body: string | Buffer | StreamedBody;
+}
+
+/** Whether a reply's body is streamed (no Content-Length; chunked transfer encoding). */
+export function isStreamed(body: Reply["body"]): body is StreamedBody {
+  return typeof body !== "string" && !Buffer.isBuffer(body);
 }
 
 // A per-process nonce keeps a stored string from ever posing as a sentinel.

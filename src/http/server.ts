@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { Almanac } from "../app.js";
 import { AlmanacRequest } from "./request.js";
 import { HttpError } from "./errors.js";
-import { html, jsonError, redirect, text, type Reply } from "./response.js";
+import { html, isStreamed, jsonError, redirect, text, type Reply, type StreamedBody } from "./response.js";
 import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
 import { QueryError } from "../db/pool.js";
@@ -116,11 +116,68 @@ function buildRequest(almanac: Almanac, method: string, url: string, headers: In
 }
 
 function send(res: ServerResponse, reply: Reply, head: boolean): void {
+  if (isStreamed(reply.body)) {
+    sendStreamed(res, reply, reply.body, head);
+    return;
+  }
   // Strings go out as they are: Node then writes head and body in one syscall (a Buffer costs a writev).
   const length = typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.length;
   reply.headers["content-length"] = String(length);
   res.writeHead(reply.status, reply.headers);
   res.end(head ? undefined : reply.body);
+}
+
+/**
+ * Write a streamed body with back-pressure: wait for 'drain' whenever the socket's buffer is full. If the
+ * client goes away first, stop and call the iterator's return(), which cancels the query. HEAD never starts it.
+ */
+function sendStreamed(res: ServerResponse, reply: Reply, body: StreamedBody, head: boolean): void {
+  delete reply.headers["content-length"];
+  let gone = res.destroyed || !res.socket || res.socket.destroyed;
+  let wake: (() => void) | null = null;
+  const onClose = () => {
+    if (!res.writableFinished) gone = true;
+    wake?.();
+  };
+  const stop = () => void body.return?.(undefined)?.catch(() => undefined);
+  if (head || gone) {
+    stop();
+    if (!gone) {
+      res.writeHead(reply.status, reply.headers);
+      res.end();
+    }
+    return;
+  }
+  res.on("close", onClose);
+  res.writeHead(reply.status, reply.headers);
+  void (async () => {
+    try {
+      for (;;) {
+        const item = await body.next();
+        if (item.done || gone) break;
+        if (!res.write(item.value)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off("drain", done);
+              wake = null;
+              resolve();
+            };
+            wake = done;
+            res.on("drain", done);
+          });
+        }
+        if (gone) break;
+      }
+      if (gone) stop();
+      else res.end();
+    } catch (err) {
+      process.stderr.write(`almanac: streamed response failed: ${(err as Error)?.message ?? String(err)}\n`);
+      stop();
+      res.destroy();
+    } finally {
+      res.off("close", onClose);
+    }
+  })();
 }
 
 export interface HttpServer {
@@ -183,6 +240,17 @@ export async function handleInProcess(
   }
   const req = buildRequest(almanac, init.method ?? "GET", path, headers, false);
   const reply = await dispatch(almanac, req, actor);
+  if (isStreamed(reply.body)) {
+    // Collected whole (`serve --get`, tests); a HEAD cancels the export at once.
+    const stream = reply.body;
+    if (req.method === "HEAD") {
+      await stream.return?.(undefined);
+      return { status: reply.status, headers: reply.headers, body: Buffer.alloc(0) };
+    }
+    const parts: Buffer[] = [];
+    for await (const piece of stream) parts.push(typeof piece === "string" ? Buffer.from(piece) : piece);
+    return { status: reply.status, headers: reply.headers, body: Buffer.concat(parts) };
+  }
   const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
   return { status: reply.status, headers: reply.headers, body: req.method === "HEAD" ? Buffer.alloc(0) : body };
 }

@@ -13,12 +13,21 @@ import { json, jsonBody, type Reply } from "../http/response.js";
 
 export const TIME_LIMIT_MESSAGE = "SQL query took too long. The time limit is controlled by the sql_time_limit_ms setting.";
 
-/** The output format of a data route: "html" when there is no suffix; anything but json/html is 404 for now. */
+/**
+ * The output format of a data route: "html" when there is no suffix, "json"; anything else is 404 here.
+ * Table, row and query pages first ask `exportFormat` and hand `.csv`/`.blob` to pages/export.ts.
+ */
 export function dataFormat(req: AlmanacRequest): "json" | "html" {
   const f = req.params.format;
   if (f === undefined) return "html";
   if (f === "json") return "json";
   throw new NotFound("Format not found");
+}
+
+/** `.csv` or `.blob` on a table, row or query route (pages/export.ts), else null. */
+export function exportFormat(req: AlmanacRequest): "csv" | "blob" | null {
+  const f = req.params.format;
+  return f === "csv" || f === "blob" ? f : null;
 }
 
 /** Permission first, so a refusal never reveals whether the thing exists. */

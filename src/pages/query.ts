@@ -13,6 +13,7 @@ import { parseShape, rowsToArrays, rowsToObjects, encodeCell } from "../render/j
 import { renderDataPage } from "../render/html.js";
 import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, ensure, parseExtras, resolveDatabase, runSql, timeLimit } from "./common.js";
 import { collectExtras } from "./extras.js";
+import { exportFormat, exportQuery } from "./export.js";
 
 export const QUERY_EXTRAS = ["columns", "render_cell", "debug", "request", "query", "metadata", "extras", "database", "database_color", "private"] as const;
 
@@ -27,12 +28,12 @@ interface QueryRun {
 }
 
 export async function sqlQueryPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const format = dataFormat(req);
+  const format = exportFormat(req) ?? dataFormat(req);
   const db = resolveDatabase(almanac, req);
   ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
   const sql = req.arg("sql") ?? "";
   if (!sql.trim()) {
-    if (format === "json") throw new BadRequest("Missing SQL: pass ?sql=");
+    if (format !== "html") throw new BadRequest("Missing SQL: pass ?sql=");
     return renderDataPage(almanac, req, { title: db.name, kind: "query", database: db.name, sql: "", columns: [], rows: [] });
   }
   validateReadOnlySql(sql);
@@ -86,7 +87,7 @@ export async function storedQueryPage(req: AlmanacRequest, almanac: Almanac, db:
   ensure(almanac, req, "view-query", db.name, name, "You do not have permission to view this query");
   const definition = queryDefinition(almanac.databaseConfig(db.name).queries?.[name]);
   if (!definition) throw new NotFound("Table not found");
-  const format = dataFormat(req);
+  const format = exportFormat(req) ?? dataFormat(req);
   if (definition.is_trusted === false) ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
   if (definition.write) throw new BadRequest("This stored query writes to the database; it runs with a POST, which this server does not accept yet");
   const names = Array.isArray(definition.params) ? definition.params.map(String) : extractNamedParameters(definition.sql);
@@ -99,7 +100,8 @@ export async function storedQueryPage(req: AlmanacRequest, almanac: Almanac, db:
   return runQuery(req, almanac, { db, sql: definition.sql, params, name, definition }, format);
 }
 
-async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, format: "json" | "html"): Promise<Reply> {
+async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, format: "json" | "html" | "csv" | "blob"): Promise<Reply> {
+  if (format === "csv" || format === "blob" || (format === "json" && argIsTrue(req.arg("_stream")))) return exportQuery(req, almanac, q, format);
   const extras = parseExtras(req, QUERY_EXTRAS, format === "json");
   const shape = parseShape(req.arg("_shape"));
   if (shape === "object") throw new BadRequest("_shape=object is only available on tables");

@@ -11,6 +11,7 @@ import { rowsToObjects } from "../render/json.js";
 import { renderDataPage } from "../render/html.js";
 import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
 import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
+import { exportFormat, exportRow } from "./export.js";
 
 export const ROW_EXTRAS = [
   "columns", "primary_keys", "column_details", "render_cell", "debug", "request", "query", "column_types", "metadata",
@@ -47,7 +48,8 @@ function rowSql(table: TableInfo, keys: string[]): string {
 }
 
 export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const format = dataFormat(req);
+  const exported = exportFormat(req);
+  const format = exported ? "json" : dataFormat(req);
   const db = resolveDatabase(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table || table.isView) throw new NotFound("Table not found");
@@ -59,6 +61,7 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   const params: Record<string, unknown> = {};
   keys.forEach((k, i) => (params[`p${i}`] = bindKeyValue(table, k, values[i])));
   const sql = rowSql(table, keys);
+  if (exported) return exportRow(req, almanac, db, table, { sql, params, keys, inline: !table.isVirtual }, exported);
   const limit = timeLimit(almanac, req);
   const started = performance.now();
   // A primary-key (or rowid) look-up on an ordinary table is bounded by its index: run it inline.

@@ -16,12 +16,14 @@ import { collectExtras, columnType, defineExtras, type ExtraContext } from "./ex
 import { labelsFor } from "./labels.js";
 import { countRows, COUNT_LIMIT } from "./counts.js";
 import { storedQueryPage } from "./query.js";
+import { exportFormat, exportTable } from "./export.js";
+import { FACET_EXTRAS, prepareFacets, type FacetOutcome } from "./facets.js";
 
 export const TABLE_EXTRAS = [
-  "count", "count_truncated", "count_sql", "human_description_en", "columns", "all_columns", "primary_keys",
+  "count", "count_truncated", "count_sql", "facet_results", "facets_timed_out", "suggested_facets", "human_description_en", "columns", "all_columns", "primary_keys",
   "column_details", "display_columns", "render_cell", "debug", "request", "query", "column_types",
   "set_column_type_ui", "metadata", "extras", "database", "table", "database_color", "renderers",
-  "custom_table_templates", "table_definition", "view_definition", "is_view", "private", "expandable_columns",
+  "custom_table_templates", "sorted_facet_results", "table_definition", "view_definition", "is_view", "private", "expandable_columns",
   "form_hidden_args",
 ] as const;
 
@@ -30,6 +32,7 @@ interface TableExtraContext extends ExtraContext {
   plan: TablePlan;
   count: number | null;
   expandable: Expandable[];
+  facets: FacetOutcome;
 }
 
 /** Arguments that start with `_` and that the filter form carries along as hidden fields. */
@@ -100,10 +103,12 @@ function chosenLabels(req: AlmanacRequest, expandable: Expandable[], format: "js
 }
 
 export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const format = dataFormat(req);
+  const exported = exportFormat(req);
+  const format = exported ? "json" : dataFormat(req);
   const db = resolveDatabase(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table) return storedQueryPage(req, almanac, db);
+  if (exported) return exportTable(req, almanac, db, table, exported);
   const data = await tableData(req, almanac, db, table, format);
   if (format === "html") return renderDataPage(almanac, req, data.html);
   return data.reply;
@@ -133,10 +138,12 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     canViewTable: (name) => canViewTable(almanac, req.actor, db, name),
   });
   const limit = timeLimit(almanac, req);
+  const facetRun = prepareFacets({ almanac, req, db, table, plan, extras, shape });
   const wantCount = (extras.has("count") || extras.has("count_truncated")) && !argIsTrue(req.arg("_nocount")) && shape !== "array" && shape !== "object";
-  const [result, count] = await Promise.all([
+  const [result, count, facets] = await Promise.all([
     runSql(db, plan.sql, plan.params, { timeLimitMs: limit, inline: plan.boundedCost }),
     wantCount ? countRows(db, table, plan, limit) : Promise.resolve(null),
+    facetRun.run(),
   ]);
 
   const hasMore = result.rows.length > plan.pageSize;
@@ -169,7 +176,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   const meta = almanac.tableMetadata(db.name, table.name);
   const extraValues = await collectExtras<TableExtraContext>(
     {
-      almanac, req, db, table, plan, count, expandable,
+      almanac, req, db, table, plan, count, expandable, facets,
       columns: plan.selectColumns,
       rowCount: objects.length,
       sql: plan.sql,
@@ -180,7 +187,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
       selected: extras,
       offered: TABLE_EXTRAS,
     },
-    TABLE_ONLY_EXTRAS,
+    { ...TABLE_ONLY_EXTRAS, ...FACET_EXTRAS },
     { count_truncated: "count" },
   );
 

@@ -151,9 +151,16 @@ describe("/.json", () => {
   });
 
   test("/-/.json is the same page", async () => {
+    // Index counts have a 10 ms budget each: on a busy machine one request may count and the next not,
+    // so the comparison leaves the count fields out.
+    const stable = (body: { ok: boolean; metadata: unknown; databases: Record<string, unknown>[] }) => ({
+      ok: body.ok,
+      metadata: body.metadata,
+      databases: body.databases.map((d) => [d.name, d.path, d.color, d.tables_count, d.hidden_tables_count, d.views_count, d.private]),
+    });
     const a = await server.json("/.json");
     const b = await server.json("/-/.json");
     assert.equal(b.status, 200);
-    assert.deepEqual(b.body, a.body);
+    assert.deepEqual(stable(b.body), stable(a.body));
   });
 });
