@@ -3,52 +3,28 @@
 // Defaults to bench/data/items-1m.db and bench/data/items-10m.db (whichever exist). Build first (npm run build).
 // The server runs with -s facet_time_limit_ms 60000 -s sql_time_limit_ms 60000: the 200 ms default facet
 // limit is far below what a facet over millions of rows takes, and the point here is the overhead, not the limit.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
+import { freePort, startServer, stopServer } from "./lib.js";
 import { COLUMN_FACET, DATE_FACET } from "../dist/query/facets.js";
 import { introspect } from "../dist/db/introspect.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, "..");
 const { values: opts } = parseArgs({ options: { db: { type: "string", multiple: true }, rounds: { type: "string", default: "5" } } });
 const ROUNDS = Number(opts.rounds);
 const dbs = (opts.db ?? [join(here, "data", "items-1m.db"), join(here, "data", "items-10m.db")]).map((p) => resolve(p)).filter(existsSync);
 if (!dbs.length) throw new Error("no database: run node bench/generate.js first");
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on("error", rej);
-  });
-}
 
 async function startAlmanac(db) {
   const port = await freePort();
   const args = ["bin/almanac.js", "serve", db, "--host", "127.0.0.1", "-p", String(port),
     "-s", "num_sql_threads", "3", "-s", "facet_time_limit_ms", "60000", "-s", "sql_time_limit_ms", "60000"];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  child.stderr.on("data", (d) => (err = (err + d).slice(-2000)));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    const ok = await fetch(base + "/-/versions.json").then((r) => r.ok, () => false);
-    if (ok) return { child, base };
-    await sleep(200);
-  }
-  child.kill();
-  throw new Error(`server did not start: ${err}`);
+  return startServer("Almanac", args, port);
 }
 
 async function timePage(url) {
@@ -98,7 +74,7 @@ for (const path of dbs) {
       process.stderr.write(`${name} ${s.label}: page ${p.toFixed(1)} ms, SQL ${q.toFixed(1)} ms\n`);
     }
   } finally {
-    server.child.kill();
+    await stopServer(server);
     conn.close();
   }
 }

@@ -1,15 +1,12 @@
 // Benchmarks Almanac against a bare node:http baseline on bench/data/items-1m.db and prints figures (run by hand, never in CI).
 // Usage: node bench/run.js [--duration 10] [--connections 10] [--rounds 3] [--scenarios abcde] [--tool wrk|autocannon|node] [--threads 1] [--db path]
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import http from "node:http";
 import { createRequire } from "node:module";
-import net from "node:net";
-import { basename, dirname, extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+import { freePort, memoryMb, root, sleep, startServer, stopServer } from "./lib.js";
 const { values: opts } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
@@ -42,53 +39,8 @@ const RUNAWAY = `${D}/-/query.json?sql=` +
 
 // ---------------------------------------------------------------- child processes
 
-const children = new Set();
-process.on("exit", () => { for (const c of children) c.kill("SIGKILL"); });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-/** Starts a server as a child process and waits until it answers /-/versions.json (30 s at most). */
-async function startServer(label, args, port) {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  const keep = (d) => { output = (output + d).slice(-2000); };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let exited = false;
-  child.on("exit", () => { exited = true; children.delete(child); });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline && !exited) {
-    const r = await get(base + "/-/versions.json", { timeout: 1000 }).catch(() => null);
-    if (r && r.status === 200) return { label, child, base };
-    await sleep(200);
-  }
-  child.kill("SIGKILL");
-  const tail = output.trim().split("\n").slice(-8).join("\n");
-  throw new Error(`${label} did not start (${exited ? "exited" : "timed out"}); its last output:\n${tail}`);
-}
-
-async function stopServer(server) {
-  if (!server || server.child.exitCode !== null) return;
-  const gone = new Promise((ok) => server.child.once("exit", ok));
-  server.child.kill("SIGTERM");
-  await Promise.race([gone, sleep(3000)]);
-  server.child.kill("SIGKILL");
-}
-
 // ---------------------------------------------------------------- HTTP helpers
 
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
 // One-off requests get a fresh connection (agent: false): a pooled one may have been closed by the
 // server's keep-alive timeout during a long load run, which shows up as "socket hang up".
@@ -248,10 +200,7 @@ async function runScenarios(almanac, baseline, tool) {
   return [almanac ? a : null, b];
 }
 
-function readRssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
+const readRssMb = (pid) => memoryMb(pid).rss;
 
 /** (f) resident memory before and after 10,000 requests spread over scenarios a, c and d (e is too slow to repeat 10,000 times). */
 async function rssCheck(server) {

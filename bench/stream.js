@@ -1,15 +1,12 @@
 // Streamed CSV export throughput and memory: Almanac's `_stream=on` against a bare better-sqlite3 loop.
 // Usage: node bench/stream.js [--db path]... [--rounds 1]   (build first: npm run build)
 // See bench/README.md, "stream.js".
-import { spawn } from "node:child_process";
-import { existsSync, openSync, readFileSync, writeSync, closeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, openSync, writeSync, closeSync } from "node:fs";
+import { basename, join } from "node:path";
 import http from "node:http";
-import net from "node:net";
 import Database from "better-sqlite3";
+import { freePort, memoryMb, root, startServer, stopServer } from "./lib.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const dbs = [];
 let rounds = 1;
@@ -23,48 +20,10 @@ if (dbs.length === 0) {
 }
 if (dbs.length === 0) throw new Error("no database: run node bench/generate.js first");
 
-const children = new Set();
-process.on("exit", () => {
-  for (const c of children) c.kill("SIGKILL");
-});
-const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
-
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
-
-function status(pid) {
-  const text = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN);
-  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
-}
 
 async function startAlmanac(db) {
   const port = await freePort();
-  const child = spawn(process.execPath, ["bin/almanac.js", "serve", "-i", db, "--host", "127.0.0.1", "-p", String(port), "-s", "max_csv_mb", "0"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-  children.add(child);
-  let output = "";
-  child.stdout.on("data", (d) => (output += d));
-  child.stderr.on("data", (d) => (output += d));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    const ok = await new Promise((resolve) => {
-      http.get(base + "/-/versions.json", (r) => {
-        r.resume();
-        r.on("end", () => resolve(r.statusCode === 200));
-      }).on("error", () => resolve(false));
-    });
-    if (ok) return { child, base };
-    if (child.exitCode !== null) break;
-    await sleep(100);
-  }
-  throw new Error(`Almanac did not start:\n${output}`);
+  return startServer("Almanac", ["bin/almanac.js", "serve", "-i", db, "--host", "127.0.0.1", "-p", String(port), "-s", "max_csv_mb", "0"], port);
 }
 
 /** GET a URL, discarding the body; polls the server's RSS meanwhile. */
@@ -73,7 +32,7 @@ function stream(url, pid) {
     let bytes = 0;
     let peak = 0;
     const poll = setInterval(() => {
-      peak = Math.max(peak, status(pid).rss);
+      peak = Math.max(peak, memoryMb(pid).rss);
     }, 25);
     const started = performance.now();
     http.get(url, { agent: false }, (res) => {
@@ -81,7 +40,7 @@ function stream(url, pid) {
       res.on("data", (c) => (bytes += c.length));
       res.on("end", () => {
         clearInterval(poll);
-        resolve({ seconds: (performance.now() - started) / 1000, bytes, peak: Math.max(peak, status(pid).rss) });
+        resolve({ seconds: (performance.now() - started) / 1000, bytes, peak: Math.max(peak, memoryMb(pid).rss) });
       });
       res.on("error", reject);
     }).on("error", reject);
@@ -132,10 +91,9 @@ for (const dbPath of dbs) {
     for (const path of [`/${name}/items.csv?_stream=on`, `/${name}/-/query.csv?sql=select+*+from+items&_stream=on`]) {
       const r = await stream(server.base + path, pid);
       const rate = count / r.seconds;
-      lines.push({ db: name, what: path.replace(`/${name}`, ""), rows: count, seconds: r.seconds, mb: r.bytes / 1048576, rate, pct: (100 * rate) / bareRate, peak: r.peak, hwm: status(pid).hwm });
+      lines.push({ db: name, what: path.replace(`/${name}`, ""), rows: count, seconds: r.seconds, mb: r.bytes / 1048576, rate, pct: (100 * rate) / bareRate, peak: r.peak, hwm: memoryMb(pid).hwm });
     }
-    server.child.kill("SIGTERM");
-    await sleep(300);
+    await stopServer(server);
   }
 }
 
