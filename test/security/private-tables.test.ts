@@ -98,3 +98,21 @@ test("schema endpoints leave out private tables and refuse theirs", async () => 
   assert.equal((await server.get("/db/secret/-/schema.json")).status, 403);
   assert.equal((await server.get("/db/secret_fts_data/-/schema.json")).status, 403);
 });
+
+test("exports of the private table are refused: CSV, streamed CSV, row CSV, .blob, its index", async () => {
+  makeTablesPrivate(server.app, "db", ["secret"]);
+  for (const path of ["/db/secret.csv", "/db/secret.csv?_stream=on", "/db/secret/1.csv", "/db/secret/1.blob?_blob_column=code", "/db/SECRET.csv?_dl=on", "/db/secret_fts_data.csv"]) {
+    const r = await server.get(path);
+    assert.equal(r.status, 403, path);
+    assert.ok(!(await r.text()).includes("Agent"), path);
+  }
+});
+
+test("CSV label columns and facet labels never carry the private table's values", async () => {
+  const csv = await (await server.get("/db/visible.csv?_labels=on")).text();
+  assert.ok(!csv.includes("Agent"), csv);
+  assert.ok(!csv.includes("secret_id_label"), "no label column for a private target");
+  const facets = await server.json("/db/visible.json?_facet=secret_id");
+  assert.equal(facets.status, 200);
+  assert.ok(!JSON.stringify(facets.body).includes("Agent"));
+});
