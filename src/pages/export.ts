@@ -14,7 +14,7 @@ import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
 import type { Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
-import { planTableQuery, type TablePlan } from "../query/table-plan.js";
+import { planTableQuery } from "../query/table-plan.js";
 import { expandableColumns } from "../query/labels.js";
 import { resolveColumn } from "../query/filters.js";
 import { quoteIdentifier } from "../sql/index.js";
@@ -155,8 +155,8 @@ export async function exportTable(req: AlmanacRequest, almanac: Almanac, db: Dat
     (e) => (all || some.has(e.column)) && plan.selectColumns.includes(e.column) && canViewTable(almanac, req.actor, db, e.otherTable),
   );
 
-  let sql = plan.sql;
-  if (stream) sql = withoutLimit(plan);
+  let sql = stream ? plan.allRowsSql : plan.sql;
+  const params = stream ? plan.whereParams : plan.params;
   const columns: CsvSpec["columns"] = [];
   const labelSql: string[] = [];
   for (const c of plan.selectColumns) {
@@ -181,22 +181,16 @@ export async function exportTable(req: AlmanacRequest, almanac: Almanac, db: Dat
     : { kind: "row", base: req.absolute(almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(table.name)}/`)), keyColumns: plan.keyColumns };
   const spec: CsvSpec = { format: "csv", header: !isFalse(req.arg("_header")), columns, blobs };
   const headers = csvHeaders(req, table.name, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
-  if (stream) return streamReply(db, sql, plan.params, spec, almanac, req, headers);
+  if (stream) return streamReply(db, sql, params, spec, almanac, req, headers);
   let result: QueryResult;
   try {
-    result = await db.render(sql, plan.params, spec, { timeLimitMs: timeLimit(almanac, req), maxRows: plan.pageSize, limitBytes: limitBytes(almanac), inline: plan.boundedCost && labelSql.length === 0 });
+    result = await db.render(sql, params, spec, { timeLimitMs: timeLimit(almanac, req), maxRows: plan.pageSize, limitBytes: limitBytes(almanac), inline: plan.boundedCost && labelSql.length === 0 });
   } catch (err) {
     queryFailure(err);
   }
   return { status: 200, headers, body: result.text ?? "" };
 }
 
-/** The page SQL without its LIMIT: every row, in the page's order (table-plan always ends with ` limit N`). */
-function withoutLimit(plan: TablePlan): string {
-  const suffix = ` limit ${plan.pageSize + 1}`;
-  if (!plan.sql.endsWith(suffix)) throw new Error("table plan SQL does not end with its page limit");
-  return plan.sql.slice(0, -suffix.length);
-}
 
 // ------------------------------------------------------------------------------------------------ rows
 

@@ -41,6 +41,8 @@ export interface TablePlan {
   keyColumns: string[];
   sql: string;
   params: Record<string, unknown>;
+  /** Every matching row in the page's order, without keyset or LIMIT (streamed exports); binds `whereParams`. */
+  allRowsSql: string;
   /** `select count(*) from t where …` without order or limit. */
   countSql: string;
   /** WHERE clause (with "where ") shared by rows, counts and (later) facets; "" when unfiltered. */
@@ -276,6 +278,7 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
     allColumns: table.usesRowid ? ["rowid", ...allColumns] : allColumns,
     keyColumns,
     sql: `select ${selectList} from ${quotedTable}${fullWhere}${order}${limit}`,
+    allRowsSql: `select ${selectList} from ${quotedTable}${whereSql ? " " + whereSql : ""}${order}`,
     params,
     countSql: `select count(*) from ${quotedTable}${whereSql ? " " + whereSql : ""}`,
     whereSql,
