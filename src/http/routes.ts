@@ -13,6 +13,7 @@ import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
 import { sqlQueryPage } from "../pages/query.js";
 import { staticMountFile } from "../pages/static.js";
+import { faviconPage, staticAssetPage } from "../pages/assets.js";
 import { instanceSchemaPage, databaseSchemaPage, tableSchemaPage } from "../pages/schema.js";
 
 export type Handler = (req: AlmanacRequest, almanac: Almanac) => Promise<Reply>;
@@ -33,6 +34,8 @@ export const ROUTES: Route[] = [
   { name: "index", pattern: /^\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
   { name: "index-default", pattern: /^\/-\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
   { name: "dash", pattern: /^\/-$/, methods: GET, handler: async () => redirect("/-/", 301) },
+  { name: "favicon", pattern: /^\/favicon\.ico$/, methods: GET, handler: faviconPage },
+  { name: "static", pattern: /^\/-\/static\/(?<path>.+)$/, methods: GET, handler: staticAssetPage },
   { name: "memory-alias", pattern: /^\/:memory:(?<rest>.*)$/, methods: GET, handler: async (req, a) => redirect(a.path(`/_memory${req.params.rest}${req.queryString ? "?" + req.queryString : ""}`)) },
   { name: "versions", pattern: new RegExp(`^/-/versions${JSON_ONLY}$`), methods: GET, handler: versionsPage },
   { name: "plugins", pattern: new RegExp(`^/-/plugins${JSON_ONLY}$`), methods: GET, handler: pluginsPage },

@@ -6,6 +6,7 @@ import type { Almanac } from "../app.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { html, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
+import { staticUrl } from "./assets.js";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
 
@@ -77,11 +78,8 @@ function layout(almanac: Almanac, req: AlmanacRequest, title: string, body: stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 ${alternate}
-<style>
-body{font-family:system-ui,sans-serif;margin:1rem 2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.num{text-align:right}pre{background:#f4f4f4;padding:.5rem;overflow:auto}textarea{width:100%;font-family:monospace}
-@media (prefers-color-scheme: dark){body{background:#111;color:#eee}td,th{border-color:#444}pre{background:#222}a{color:#8bf}}
-</style>
+<link rel="stylesheet" href="${escapeHtml(staticUrl(almanac, "app.css"))}">
+<link rel="icon" href="${escapeHtml(almanac.path("/favicon.ico"))}">
 </head>
 <body class="${escapeHtml(req.params.format ?? "page")}">
 <nav>${crumbs.join(" / ")}</nav>
