@@ -103,12 +103,17 @@ export async function runSql(
   try {
     return await db.execute(sql, params, { timeLimitMs: opts.timeLimitMs, maxRows: opts.maxRows, inline: opts.inline });
   } catch (err) {
-    if (err instanceof QueryError) {
-      if (err.failure.kind === "timeout") throw new HttpError(400, TIME_LIMIT_MESSAGE, opts.errorExtra);
-      if (err.failure.kind === "sql") throw new HttpError(400, err.failure.message, opts.errorExtra);
-    }
-    throw err;
+    sqlFailure(err, opts.errorExtra);
   }
+}
+
+/** A failed query as Datasette's 400 (SQLite's message, or the time-limit message); anything else rethrown. */
+export function sqlFailure(err: unknown, extra: Record<string, unknown> = {}): never {
+  if (err instanceof QueryError) {
+    if (err.failure.kind === "timeout") throw new HttpError(400, TIME_LIMIT_MESSAGE, extra);
+    if (err.failure.kind === "sql") throw new HttpError(400, err.failure.message, extra);
+  }
+  throw err;
 }
 
 export function cellOptions(req: AlmanacRequest): CellOptions {

@@ -7,9 +7,9 @@
 import { createHash } from "node:crypto";
 import type { Almanac } from "../app.js";
 import type { Database, TableInfo, QueryResult } from "../db/index.js";
-import { QueryError } from "../db/index.js";
+import type { QueryError } from "../db/index.js";
 import type { ExportStream } from "../db/stream.js";
-import { BadRequest, HttpError, NotFound } from "../http/errors.js";
+import { BadRequest, NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
 import type { Reply } from "../http/response.js";
@@ -19,7 +19,7 @@ import { expandableColumns } from "../query/labels.js";
 import { resolveColumn } from "../query/filters.js";
 import { quoteIdentifier } from "../sql/index.js";
 import { blobBytes, sha256Hex, type BlobLinks, type CsvSpec, type RenderSpec } from "../render/csv.js";
-import { TIME_LIMIT_MESSAGE, cacheHeaders, canViewTable, cellOptions, timeLimit } from "./common.js";
+import { TIME_LIMIT_MESSAGE, cacheHeaders, canViewTable, cellOptions, sqlFailure, timeLimit } from "./common.js";
 
 export { exportFormat } from "./common.js";
 
@@ -44,14 +44,6 @@ function limitBytes(almanac: Almanac): number {
   return mb > 0 ? Math.floor(mb * 1024 * 1024) : 0;
 }
 
-/** SQLite failures as Datasette's 400s (the same messages as runSql). */
-function queryFailure(err: unknown, extra: Record<string, unknown> = {}): never {
-  if (err instanceof QueryError) {
-    if (err.failure.kind === "timeout") throw new HttpError(400, TIME_LIMIT_MESSAGE, extra);
-    if (err.failure.kind === "sql") throw new HttpError(400, err.failure.message, extra);
-  }
-  throw err;
-}
 
 /** The text an export ends with when its query fails after output has begun. */
 function failureText(err: QueryError): string {
@@ -116,7 +108,7 @@ async function streamReply(db: Database, sql: string, params: Record<string, unk
   try {
     stream = await db.stream(sql, params, spec, { timeLimitMs: timeLimit(almanac, req), limitBytes: limitBytes(almanac), errorLine: (err) => errorLineFor(spec, failureText(err)) });
   } catch (err) {
-    queryFailure(err);
+    sqlFailure(err);
   }
   return { status: 200, headers, body: stream };
 }
@@ -186,7 +178,7 @@ export async function exportTable(req: AlmanacRequest, almanac: Almanac, db: Dat
   try {
     result = await db.render(sql, params, spec, { timeLimitMs: timeLimit(almanac, req), maxRows: plan.pageSize, limitBytes: limitBytes(almanac), inline: plan.boundedCost && labelSql.length === 0 });
   } catch (err) {
-    queryFailure(err);
+    sqlFailure(err);
   }
   return { status: 200, headers, body: result.text ?? "" };
 }
@@ -217,7 +209,7 @@ export async function exportRow(
     try {
       result = await db.execute(look.sql, look.params, { timeLimitMs: limit, inline: look.inline });
     } catch (err) {
-      queryFailure(err);
+      sqlFailure(err);
     }
     if (result.rows.length === 0) throw new NotFound("Row not found");
     const i = result.columns.lastIndexOf(column);
@@ -234,7 +226,7 @@ export async function exportRow(
   try {
     result = await db.render(look.sql, look.params, spec, { timeLimitMs: limit, limitBytes: limitBytes(almanac), inline: look.inline });
   } catch (err) {
-    queryFailure(err);
+    sqlFailure(err);
   }
   if (result.rowCount === 0) throw new NotFound("Row not found");
   return { status: 200, headers: csvHeaders(req, table.name, headers), body: result.text ?? "" };
@@ -266,7 +258,7 @@ export async function exportQuery(req: AlmanacRequest, almanac: Almanac, q: Expo
       // The rows a page of this query shows: the link was made from one of them.
       result = await q.db.execute(q.sql, q.params, { timeLimitMs: limit, maxRows: almanac.settings.max_returned_rows });
     } catch (err) {
-      queryFailure(err);
+      sqlFailure(err);
     }
     const i = result.columns.lastIndexOf(wanted);
     if (i < 0) throw new BadRequest("_blob_column is not a valid column");
@@ -306,7 +298,7 @@ export async function exportQuery(req: AlmanacRequest, almanac: Almanac, q: Expo
   try {
     result = await q.db.render(q.sql, q.params, spec, { timeLimitMs: limit, maxRows: almanac.settings.max_returned_rows, limitBytes: limitBytes(almanac) });
   } catch (err) {
-    queryFailure(err);
+    sqlFailure(err);
   }
   return { status: 200, headers: out, body: result.text ?? "" };
 }
