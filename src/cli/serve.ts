@@ -142,10 +142,9 @@ export function ignoredOptionNotices(opts: ServeFlags, env: Environment): string
   if (opts.internal) notes.push("--internal has no effect in Almanac (its internal state is kept in memory); ignoring");
   const ssl = opts.sslKeyfile ?? opts.sslCertfile ?? env.DATASETTE_SSL_KEYFILE ?? env.DATASETTE_SSL_CERTFILE;
   if (ssl) notes.push("--ssl-keyfile/--ssl-certfile have no effect in Almanac (no built-in HTTPS; put a TLS-terminating proxy in front); serving plain HTTP");
-  // Accepted now so Datasette command lines keep working; these features land with the web interface,
-  // plugin and sign-in work, and the notice says so rather than pretending.
+  // Accepted now so Datasette command lines keep working; these features land with the plugin and sign-in
+  // work, and the notice says so rather than pretending.
   if (opts.root) notes.push("--root needs sign-in, which this version of Almanac does not have yet; ignoring");
-  if (opts.templateDir) notes.push("--template-dir has no effect yet (custom templates arrive with the HTML interface); ignoring");
   if (opts.pluginsDir) notes.push("--plugins-dir has no effect yet (plugins are not supported in this version); ignoring");
   if (opts.token) notes.push("--token has no effect yet (API tokens arrive with sign-in); sending the request without it");
   return notes.map((n) => `almanac: ${n}`);

@@ -4,7 +4,6 @@
  * queries; and `.blob` downloads of single cells. Pages resolve names and check permissions exactly as their
  * JSON twins do, then hand over here. Rows are rendered in the worker (render/csv.ts), never here.
  */
-import { createHash } from "node:crypto";
 import type { Almanac } from "../app.js";
 import type { Database, TableInfo, QueryResult } from "../db/index.js";
 import type { QueryError } from "../db/index.js";
@@ -15,6 +14,7 @@ import { argIsTrue } from "../http/request.js";
 import type { Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { planTableQuery } from "../query/table-plan.js";
+import { cssClass } from "../render/templates.js";
 import { expandableColumns } from "../query/labels.js";
 import { resolveColumn } from "../query/filters.js";
 import { quoteIdentifier } from "../sql/index.js";
@@ -50,13 +50,6 @@ function failureText(err: QueryError): string {
   return err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.kind === "sql" ? err.failure.message : "Export failed";
 }
 
-/** Datasette's to_css_class: names that are valid CSS classes stay; others lose odd characters and gain an md5 suffix. */
-export function cssClass(s: string): string {
-  if (/^[a-zA-Z]+[_a-zA-Z0-9-]*$/.test(s)) return s;
-  const suffix = createHash("md5").update(s, "utf8").digest("hex").slice(0, 6);
-  const cleaned = s.replace(/^_+/, "").replace(/^-+/, "").split(/\s+/).filter(Boolean).join("-").replace(/[^a-zA-Z0-9_-]/g, "");
-  return [cleaned, suffix].filter(Boolean).join("-");
-}
 
 /** `attachment; filename="…"`: quotes, backslashes and non-ASCII never reach the header raw (RFC 6266 `filename*` carries UTF-8). */
 export function attachment(filename: string): string {

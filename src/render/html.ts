@@ -1,12 +1,13 @@
 /**
- * @module Plain server-rendered HTML for every data page: the same data the JSON carries, escaped, with
- * links to the JSON twin. The full web interface (templates, facets, editor) builds on this.
+ * @module Server-rendered HTML for every data page: the same data the JSON carries, through the templates in
+ * `templates/` (overridable with `--template-dir`), autoescaped, with links to the JSON twin.
  */
 import type { Almanac } from "../app.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { html, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { staticUrl } from "./assets.js";
+import { Templates, cssClass } from "./templates.js";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
 
@@ -38,59 +39,39 @@ function safeHref(url: unknown): string | null {
   return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
 }
 
-/** Description (escaped; `description_html` as the operator wrote it) and license / source / about links. */
-function metadataBlock(meta: Record<string, unknown> | undefined): string[] {
-  if (!meta) return [];
-  const out: string[] = [];
-  if (typeof meta.description_html === "string") out.push(`<div class="metadata-description">${meta.description_html}</div>`);
-  else if (typeof meta.description === "string" && meta.description) out.push(`<p class="metadata-description">${escapeHtml(meta.description)}</p>`);
-  const links: string[] = [];
+/** Description and license / source / about links for the templates (they escape; `description_html` is marked safe there). */
+function metadataContext(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!meta) return { links: [] };
+  const links: { label: string; href: string | null; text: string }[] = [];
   for (const [key, label] of [["license", "Data license"], ["source", "Data source"], ["about", "About"]] as const) {
     const text = meta[key];
     const href = safeHref(meta[`${key}_url`]);
     if (!text && !href) continue;
-    const shown = escapeHtml(typeof text === "string" && text ? text : String(meta[`${key}_url`]));
-    links.push(`${label}: ${href ? `<a href="${escapeHtml(href)}">${shown}</a>` : shown}`);
+    links.push({ label, href, text: typeof text === "string" && text ? text : String(meta[`${key}_url`]) });
   }
-  if (links.length) out.push(`<p class="metadata-links">${links.join(" · ")}</p>`);
-  return out;
+  return {
+    description_html: typeof meta.description_html === "string" ? meta.description_html : null,
+    description: typeof meta.description === "string" ? meta.description : null,
+    links,
+  };
 }
 
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '<span class="null">&nbsp;</span>';
-  if (value instanceof Uint8Array) return `&lt;Binary: ${value.byteLength} bytes&gt;`;
-  if (typeof value === "object" && value !== null && "label" in value) return escapeHtml((value as { label: unknown }).label);
-  if (typeof value === "object" && value !== null && "$base64" in value) return "&lt;Binary data&gt;";
-  return escapeHtml(typeof value === "object" ? JSON.stringify(value) : value);
+/** What a cell shows: text (escaped by the template), or the null marker. */
+function cellText(value: unknown): { text: string; is_null: boolean } {
+  if (value === null || value === undefined) return { text: "", is_null: true };
+  if (value instanceof Uint8Array) return { text: `<Binary: ${value.byteLength} bytes>`, is_null: false };
+  if (typeof value === "object" && "label" in value) return { text: String((value as { label: unknown }).label), is_null: false };
+  if (typeof value === "object" && "$base64" in value) return { text: "<Binary data>", is_null: false };
+  return { text: typeof value === "object" ? JSON.stringify(value) : String(value), is_null: false };
 }
 
-function layout(almanac: Almanac, req: AlmanacRequest, title: string, body: string, jsonUrl: string | null, where: { database?: string; table?: string } = {}): Reply {
-  const crumbs = [`<a href="${escapeHtml(almanac.path("/"))}">home</a>`];
-  if (where.database !== undefined) crumbs.push(`<a href="${escapeHtml(almanac.path(`/${tildeEncode(where.database)}`))}">${escapeHtml(where.database)}</a>`);
-  if (where.database !== undefined && where.table !== undefined) {
-    crumbs.push(`<a href="${escapeHtml(almanac.path(`/${tildeEncode(where.database)}/${tildeEncode(where.table)}`))}">${escapeHtml(where.table)}</a>`);
-  }
-  const alternate = jsonUrl ? `<link rel="alternate" type="application/json+datasette" href="${escapeHtml(jsonUrl)}">` : "";
-  const page = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-${alternate}
-<link rel="stylesheet" href="${escapeHtml(staticUrl(almanac, "app.css"))}">
-<link rel="icon" href="${escapeHtml(almanac.path("/favicon.ico"))}">
-</head>
-<body class="${escapeHtml(req.params.format ?? "page")}">
-<nav>${crumbs.join(" / ")}</nav>
-${body}
-${jsonUrl ? `<p>This data as <a href="${escapeHtml(jsonUrl)}">json</a></p>` : ""}
-</body>
-</html>
-`;
-  const headers: Record<string, string> = {};
-  if (jsonUrl) headers.link = `<${jsonUrl}>; rel="alternate"; type="application/json+datasette"`;
-  return html(page, 200, headers);
+let engine: { dir: string | undefined; templates: Templates } | null = null;
+
+/** One engine per template directory (the app has one; tests may start several apps in one process). */
+function templatesFor(almanac: Almanac): Templates {
+  const dir = almanac.options.templateDir;
+  if (!engine || engine.dir !== dir) engine = { dir, templates: new Templates(dir) };
+  return engine.templates;
 }
 
 function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
@@ -98,16 +79,47 @@ function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
   return req.absolute(almanac.path(path)) + (req.queryString ? `?${req.queryString}` : "");
 }
 
-export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: PageData): Reply {
-  const parts: string[] = [`<h1>${escapeHtml(data.title)}</h1>`];
-  parts.push(...metadataBlock(data.metadata));
-  if (data.description) parts.push(`<p>${escapeHtml(data.description)}</p>`);
-  if (data.count !== undefined && data.count !== null) parts.push(`<p>${data.count > 10000 ? "&gt;10,000" : data.count.toLocaleString("en")} rows</p>`);
-  if (data.kind === "query") {
-    parts.push(
-      `<form method="get" action="${escapeHtml(almanac.path(`/${tildeEncode(data.database ?? "")}/-/query`))}"><label for="sql">SQL</label><textarea id="sql" name="sql" rows="6">${escapeHtml(data.sql ?? req.arg("sql") ?? "")}</textarea><p><button type="submit">Run SQL</button></p></form>`,
-    );
+/** Render a page: the layout's context (breadcrumbs, assets, JSON twin) plus the page's own. */
+function renderPage(almanac: Almanac, req: AlmanacRequest, names: string[], context: Record<string, unknown>, jsonUrl: string | null, where: { database?: string; table?: string } = {}): Reply {
+  const crumbs = [{ href: almanac.path("/"), label: "home" }];
+  if (where.database !== undefined) crumbs.push({ href: almanac.path(`/${tildeEncode(where.database)}`), label: where.database });
+  if (where.database !== undefined && where.table !== undefined) {
+    crumbs.push({ href: almanac.path(`/${tildeEncode(where.database)}/${tildeEncode(where.table)}`), label: where.table });
   }
+  const page = templatesFor(almanac).render(names, {
+    ...context,
+    crumbs,
+    json_url: jsonUrl,
+    app_css_url: staticUrl(almanac, "app.css"),
+    favicon_url: almanac.path("/favicon.ico"),
+    body_class: req.params.format ?? "page",
+    base_url: almanac.baseUrl,
+  });
+  const headers: Record<string, string> = {};
+  if (jsonUrl) headers.link = `<${jsonUrl}>; rel="alternate"; type="application/json+datasette"`;
+  return html(page, 200, headers);
+}
+
+/** Template names, most specific first (Datasette's lookup order). */
+function templateNames(data: PageData): string[] {
+  const db = data.database !== undefined ? cssClass(data.database) : "";
+  const table = data.table !== undefined ? cssClass(data.table) : "";
+  switch (data.kind) {
+    case "index":
+      return ["index.html"];
+    case "database":
+      return [`database-${db}.html`, "database.html"];
+    case "table":
+    case "view":
+      return [`table-${db}-${table}.html`, "table.html"];
+    case "row":
+      return [`row-${db}-${table}.html`, "row.html"];
+    case "query":
+      return [`query-${db}.html`, "query.html"];
+  }
+}
+
+export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: PageData): Reply {
   const base = data.database !== undefined ? `/${tildeEncode(data.database)}` : "";
   const link = (row: Record<string, unknown>, col: string): string | null => {
     if (data.kind === "index" && col === "name") return almanac.path(`/${tildeEncode(String(row.name))}`);
@@ -121,30 +133,21 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
     }
     return null;
   };
-  if (data.columns.length) {
-    const head = data.columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join("");
-    const body = data.rows
-      .map((row) => {
-        const cells = data.columns.map((c) => {
-          const href = link(row, c);
-          const v = row[c];
-          const content = href ? `<a href="${escapeHtml(href)}">${cell(v)}</a>` : cell(v);
-          return `<td class="${typeof v === "number" ? "num" : ""}">${content}</td>`;
-        });
-        return `<tr>${cells.join("")}</tr>`;
-      })
-      .join("\n");
-    parts.push(`<table><thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`);
-  } else if (data.kind !== "query") {
-    parts.push("<p>Nothing to show.</p>");
-  }
-  if (data.truncated) parts.push("<p>Results were truncated at the row limit.</p>");
-  if (data.nextUrl) parts.push(`<p><a href="${escapeHtml(data.nextUrl.replace(/\.json(\?|$)/, "$1"))}">Next page</a></p>`);
+  const rows = data.rows.map((row) => data.columns.map((c) => ({ ...cellText(row[c]), href: link(row, c), cls: typeof row[c] === "number" ? "num" : "" })));
+  const context = {
+    ...data,
+    title: data.title,
+    metadata: metadataContext(data.metadata),
+    count_text: data.count === undefined || data.count === null ? null : data.count > 10000 ? ">10,000" : data.count.toLocaleString("en"),
+    query_form: data.kind === "query" ? { action: almanac.path(`/${tildeEncode(data.database ?? "")}/-/query`), sql: data.sql ?? req.arg("sql") ?? "" } : null,
+    rows,
+    next_href: data.nextUrl ? data.nextUrl.replace(/\.json(\?|$)/, "$1") : null,
+  };
   const where = { database: data.kind === "database" ? undefined : data.database, table: data.kind === "row" ? data.table : undefined };
-  return layout(almanac, req, data.title, parts.join("\n"), data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req), where);
+  return renderPage(almanac, req, templateNames(data), context, data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req), where);
 }
 
 /** `/-/…` pages as HTML: the JSON, pretty-printed and escaped (Datasette's show_json page). */
 export function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Reply {
-  return layout(almanac, req, title, `<h1>${escapeHtml(title)}</h1>\n<pre>${escapeHtml(JSON.stringify(data, null, 4))}</pre>`, jsonTwin(almanac, req));
+  return renderPage(almanac, req, ["show_json.html"], { title, json: JSON.stringify(data, null, 4) }, jsonTwin(almanac, req));
 }

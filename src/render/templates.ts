@@ -1,0 +1,72 @@
+/**
+ * @module The template engine: Nunjucks (Jinja's syntax) with autoescaping, looking in `--template-dir` first
+ * and then Almanac's own `templates/`. `{% extends "default:table.html" %}` always reaches the built-in
+ * template, so an override can extend the page it replaces, as Datasette's templates can.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import nunjucks from "nunjucks";
+import { resolveInside } from "../http/files.js";
+
+export const BUILTIN_TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
+const DEFAULT_PREFIX = "default:";
+
+/** Loads `name` from the user's directory, then the built-in one; `default:name` from the built-in one only. */
+class TemplateLoader extends nunjucks.Loader {
+  constructor(private readonly dirs: string[]) {
+    super();
+  }
+
+  getSource(name: string): nunjucks.LoaderSource | null {
+    const builtinOnly = name.startsWith(DEFAULT_PREFIX);
+    const bare = builtinOnly ? name.slice(DEFAULT_PREFIX.length) : name;
+    for (const dir of builtinOnly ? [BUILTIN_TEMPLATES] : this.dirs) {
+      let path: string;
+      try {
+        path = resolveInside(dir, bare);
+      } catch {
+        continue; // not in this directory (or a name that tries to leave it)
+      }
+      if (existsSync(path)) return { src: readFileSync(path, "utf8"), path, noCache: false };
+    }
+    return null;
+  }
+}
+
+export class Templates {
+  private readonly env: nunjucks.Environment;
+
+  constructor(templateDir?: string) {
+    const dirs = templateDir ? [templateDir, BUILTIN_TEMPLATES] : [BUILTIN_TEMPLATES];
+    // The type definitions only know the built-in loaders; a Loader subclass with getSource is what Nunjucks expects.
+    const loader = new TemplateLoader(dirs) as unknown as nunjucks.ILoaderAny;
+    this.env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+  }
+
+  /** Whether a template of that name exists in any directory. */
+  exists(name: string): boolean {
+    try {
+      this.env.getTemplate(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Render the first of `names` that exists (Datasette's lookup order); the list is noted in an HTML comment. */
+  render(names: string[], context: Record<string, unknown>): string {
+    const chosen = names.find((n) => this.exists(n)) ?? names[names.length - 1];
+    const considered = names.map((n) => (n === chosen ? `*${n}` : n)).join(", ");
+    return this.env.render(chosen, { ...context, templates_considered: considered });
+  }
+}
+
+/** Datasette's to_css_class: names that are valid CSS classes stay; others lose odd characters and gain an md5 suffix. */
+export function cssClass(s: string): string {
+  if (/^[a-zA-Z]+[_a-zA-Z0-9-]*$/.test(s)) return s;
+  const suffix = createHash("md5").update(s, "utf8").digest("hex").slice(0, 6);
+  const cleaned = s.replace(/^_+/, "").replace(/^-+/, "").split(/\s+/).filter(Boolean).join("-").replace(/[^a-zA-Z0-9_-]/g, "");
+  return [cleaned, suffix].filter(Boolean).join("-");
+}
