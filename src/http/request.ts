@@ -76,3 +76,8 @@ export class AlmanacRequest {
 export function argIsTrue(value: string | undefined): boolean {
   return value !== undefined && ["on", "true", "1"].includes(value.toLowerCase());
 }
+
+/** Explicitly off (`off`, `false`, `0`); absent is neither true nor false. */
+export function argIsFalse(value: string | undefined): boolean {
+  return value !== undefined && ["off", "false", "0"].includes(value.toLowerCase());
+}

@@ -7,12 +7,12 @@ import type { AddressInfo } from "node:net";
 import type { Almanac } from "../app.js";
 import { AlmanacRequest } from "./request.js";
 import { HttpError } from "./errors.js";
-import { html, isStreamed, jsonError, redirect, text, type Reply, type StreamedBody } from "./response.js";
+import { isStreamed, jsonError, redirect, text, type Reply, type StreamedBody } from "./response.js";
 import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
 import { QueryError } from "../db/pool.js";
 import { TIME_LIMIT_MESSAGE } from "../pages/common.js";
-import { escapeHtml } from "../render/html.js";
+import { renderErrorPage } from "../render/html.js";
 import type { Actor } from "../auth/permissions.js";
 
 const CORS_HEADERS: Record<string, string> = {
@@ -31,11 +31,18 @@ function wantsJson(req: AlmanacRequest): boolean {
   return accept.includes("application/json") || ctype.includes("application/json");
 }
 
-export function errorReply(req: AlmanacRequest, err: HttpError): Reply {
+export function errorReply(almanac: Almanac, req: AlmanacRequest, err: HttpError): Reply {
   if (wantsJson(req)) return jsonError(err.messages, err.status, err.extra, err.headers);
   const title = err.status === 404 ? "Not found" : err.status === 403 ? "Forbidden" : err.status >= 500 ? "Server error" : "Error";
-  const body = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${err.status}: ${escapeHtml(title)}</title></head>\n<body class="error"><h1>${escapeHtml(title)}</h1>\n${err.messages.map((m) => `<p>${escapeHtml(m)}</p>`).join("\n")}\n</body></html>\n`;
-  return { ...html(body, err.status), headers: { "content-type": "text/html; charset=utf-8", ...err.headers } };
+  let reply: Reply;
+  try {
+    reply = renderErrorPage(almanac, req, err.status, title, err.messages);
+  } catch (renderError) {
+    // A broken custom error template must not hide the error itself.
+    process.stderr.write(`almanac: error template failed: ${(renderError as Error)?.message ?? String(renderError)}\n`);
+    reply = text(`${title}\n\n${err.messages.join("\n")}\n`, err.status);
+  }
+  return { ...reply, headers: { ...reply.headers, ...err.headers } };
 }
 
 /**
@@ -94,14 +101,14 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
     }
   } catch (err) {
     if (err instanceof HttpError) {
-      reply = errorReply(req, err);
+      reply = errorReply(almanac, req, err);
     } else if (err instanceof QueryError && err.failure.kind !== "internal") {
       // A query failure that a page let escape (e.g. a count running beside the main query): still the
       // client's bad input or time limit, so a 400 with SQLite's message, never a 500.
-      reply = errorReply(req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
+      reply = errorReply(almanac, req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
     } else {
       process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}\n`);
-      reply = errorReply(req, new HttpError(500, "Internal server error"));
+      reply = errorReply(almanac, req, new HttpError(500, "Internal server error"));
     }
   }
   return finish(almanac, reply);

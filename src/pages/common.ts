@@ -141,8 +141,14 @@ export function urlWithArgs(almanac: Almanac, req: AlmanacRequest, changes: Reco
     args.delete(k);
     if (v !== null) args.append(k, v);
   }
+  return urlWithQuery(almanac, req, args, { path });
+}
+
+/** This page's URL (or `path`'s) with the given query string: absolute (Host, force_https_urls) or path only, base_url included. */
+export function urlWithQuery(almanac: Almanac, req: AlmanacRequest, args: URLSearchParams, opts: { path?: string; absolute?: boolean } = {}): string {
   const qs = args.toString();
-  return req.absolute(almanac.path(path ?? req.path)) + (qs ? `?${qs}` : "");
+  const path = almanac.path(opts.path ?? req.path);
+  return (opts.absolute === false ? path : req.absolute(path)) + (qs ? `?${qs}` : "");
 }
 
 /** Datasette's `request` extra. */

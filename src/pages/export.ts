@@ -10,7 +10,7 @@ import type { QueryError } from "../db/index.js";
 import type { ExportStream } from "../db/stream.js";
 import { BadRequest, NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
-import { argIsTrue } from "../http/request.js";
+import { argIsFalse, argIsTrue } from "../http/request.js";
 import type { Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { planTableQuery } from "../query/table-plan.js";
@@ -34,9 +34,6 @@ export const BLOB_EXPIRED = "Link has expired - the requested binary content has
 
 const STREAM_DISABLED = "CSV streaming is disabled on this server (allow_csv_stream is off)";
 
-function isFalse(v: string | undefined): boolean {
-  return v !== undefined && ["off", "false", "0"].includes(v.toLowerCase());
-}
 
 /** max_csv_mb in bytes (0 = no cap): it caps every CSV, and NDJSON streams too. */
 function limitBytes(almanac: Almanac): number {
@@ -164,7 +161,7 @@ export async function exportTable(req: AlmanacRequest, almanac: Almanac, db: Dat
   const blobs: BlobLinks = table.isView || plan.keyColumns.length === 0
     ? { kind: "query", base: req.absolute(almanac.path(`/${tildeEncode(db.name)}/-/query.blob`)), query: new URLSearchParams({ sql: `select * from ${quoteIdentifier(table.name)}` }).toString() }
     : { kind: "row", base: req.absolute(almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(table.name)}/`)), keyColumns: plan.keyColumns };
-  const spec: CsvSpec = { format: "csv", header: !isFalse(req.arg("_header")), columns, blobs };
+  const spec: CsvSpec = { format: "csv", header: !argIsFalse(req.arg("_header")), columns, blobs };
   const headers = csvHeaders(req, table.name, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
   if (stream) return streamReply(db, sql, params, spec, almanac, req, headers);
   let result: QueryResult;
@@ -212,7 +209,7 @@ export async function exportRow(
   }
   const spec: CsvSpec = {
     format: "csv",
-    header: !isFalse(req.arg("_header")),
+    header: !argIsFalse(req.arg("_header")),
     blobs: { kind: "row", base: req.absolute(almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(table.name)}/`)), keyColumns: look.keys },
   };
   let result: QueryResult;
@@ -282,7 +279,7 @@ export async function exportQuery(req: AlmanacRequest, almanac: Almanac, q: Expo
   }
   const spec: CsvSpec = {
     format: "csv",
-    header: !isFalse(req.arg("_header")),
+    header: !argIsFalse(req.arg("_header")),
     blobs: { kind: "query", base: req.absolute(almanac.path(req.path.replace(/\.csv$/, ".blob"))), query: queryStringForBlobLinks(req) },
   };
   const out = csvHeaders(req, filename, headers);

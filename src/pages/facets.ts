@@ -19,7 +19,7 @@ import {
 import { encodeCell, setKey, type Shape } from "../render/json.js";
 import { defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
-import { canViewTable, timeLimit } from "./common.js";
+import { canViewTable, timeLimit, urlWithQuery } from "./common.js";
 
 export const FACET_EXTRA_NAMES = ["facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results"] as const;
 
@@ -114,9 +114,7 @@ function source(input: FacetInput): FacetSource {
 
 /** This page's URL with the query string replaced: absolute (Host, force_https_urls, base_url) or path only. */
 function pageUrl(input: FacetInput, pairs: [string, string][], absolute: boolean): string {
-  const qs = new URLSearchParams(pairs).toString();
-  const path = input.almanac.path(input.req.path);
-  return (absolute ? input.req.absolute(path) : path) + (qs ? `?${qs}` : "");
+  return urlWithQuery(input.almanac, input.req, new URLSearchParams(pairs), { absolute });
 }
 
 /** This page's absolute URL with one pair appended: the current query string is encoded once per facet, not per value. */

@@ -147,6 +147,12 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
   return renderPage(almanac, req, templateNames(data), context, data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req), where);
 }
 
+/** An error page: `<status>.html`, then `error.html` (Datasette's names), escaped like every page. */
+export function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: number, title: string, messages: string[]): Reply {
+  const reply = renderPage(almanac, req, [`${status}.html`, "error.html"], { title, status, messages }, null);
+  return { ...reply, status };
+}
+
 /** `/-/…` pages as HTML: the JSON, pretty-printed and escaped (Datasette's show_json page). */
 export function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Reply {
   return renderPage(almanac, req, ["show_json.html"], { title, json: JSON.stringify(data, null, 4) }, jsonTwin(almanac, req));

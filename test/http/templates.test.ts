@@ -15,6 +15,7 @@ before(async () => {
   writeFileSync(join(templates, "table.html"), '{% extends "default:table.html" %}{% block footer %}<footer id="custom">Custom footer for {{ table }}</footer>{% endblock %}');
   // The most specific name wins for that database only.
   writeFileSync(join(templates, "database-shop.html"), '{% extends "default:database.html" %}{% block extra_head %}<meta name="shop" content="yes">{% endblock %}');
+  writeFileSync(join(templates, "404.html"), '{% extends "default:error.html" %}{% block footer %}<p id="lost">Try the <a href="/">home page</a>.</p>{% endblock %}');
   server = await startServer({ databases: [{ path, immutable: false }], templateDir: templates });
 });
 after(() => server.close());
@@ -36,4 +37,17 @@ test("pages without an override use the built-in templates", async () => {
   const html = await (await server.get("/")).text();
   assert.match(html, /Templates considered: \*index\.html/);
   assert.ok(!html.includes("Custom footer"));
+});
+
+test("error pages use <status>.html, then error.html, and stay escaped", async () => {
+  const missing = await server.get("/shop/nope");
+  assert.equal(missing.status, 404);
+  const html = await missing.text();
+  assert.match(html, /<p id="lost">/);
+  assert.match(html, /Templates considered: \*404\.html, error\.html/);
+  const bad = await server.get("/shop/items?_size=<script>");
+  assert.equal(bad.status, 400);
+  const body = await bad.text();
+  assert.match(body, /Templates considered: 400\.html, \*error\.html/);
+  assert.ok(!body.includes("<script>"));
 });

@@ -29,19 +29,24 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+/** Writes and DDL that must fail both at the statement check and on the connection itself. */
+const WRITES = [
+  "insert into facet_cities values (99, 'x')",
+  "update facet_cities set name = 'x'",
+  "delete from facet_cities",
+  "replace into facet_cities values (1, 'x')",
+  "create table x (a)",
+  "create temp table x (a)",
+  "create temp view v as select 1",
+  "drop table facet_cities",
+  "alter table facet_cities add column y",
+];
+
 const query = (sql: string, db = "fixtures") => server.json(`/${db}/-/query.json?${new URLSearchParams({ sql })}`);
 
 test("writes and DDL are refused as 'Statement must be a SELECT'", async () => {
   for (const sql of [
-    "insert into facet_cities values (99, 'x')",
-    "update facet_cities set name = 'x'",
-    "delete from facet_cities",
-    "replace into facet_cities values (1, 'x')",
-    "create table x (a)",
-    "create temp table x (a)",
-    "create temp view v as select 1",
-    "drop table facet_cities",
-    "alter table facet_cities add column y",
+    ...WRITES,
     `attach database '${target("attach.db")}' as x`,
     "detach main",
     "pragma writable_schema = 1",
@@ -139,15 +144,7 @@ test("Executor: write statements sent straight to a read connection fail", () =>
   const ex = executor(path, true);
   try {
     for (const sql of [
-      "insert into facet_cities values (99, 'x')",
-      "update facet_cities set name = 'x'",
-      "delete from facet_cities",
-      "replace into facet_cities values (1, 'x')",
-      "create table x (a)",
-      "create temp table x (a)",
-      "create temp view v as select 1",
-      "drop table facet_cities",
-      "alter table facet_cities add column y",
+      ...WRITES,
       "create index i on facet_cities(name)",
       "with x as (select 1) delete from facet_cities",
     ]) {
