@@ -4,12 +4,10 @@
  * a short cache.
  */
 import { statSync } from "node:fs";
-import { join } from "node:path";
 import { Forbidden } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import type { Reply } from "../http/response.js";
-import { STATIC_DIR, loadAsset, type Asset } from "../render/assets.js";
-import { resolveInside } from "../http/files.js";
+import { assetPath, loadAsset, type Asset } from "../render/assets.js";
 
 function serve(req: AlmanacRequest, asset: Asset, cacheControl: string): Reply {
   const etag = `"${asset.hash}"`;
@@ -19,7 +17,7 @@ function serve(req: AlmanacRequest, asset: Asset, cacheControl: string): Reply {
 }
 
 export async function staticAssetPage(req: AlmanacRequest): Promise<Reply> {
-  const full = resolveInside(STATIC_DIR, req.params.path);
+  const full = assetPath(req.params.path);
   if (statSync(full).isDirectory()) throw new Forbidden("Directory listings are not allowed");
   const asset = loadAsset(full);
   const immutable = req.arg("_hash") === asset.hash;
@@ -27,5 +25,5 @@ export async function staticAssetPage(req: AlmanacRequest): Promise<Reply> {
 }
 
 export async function faviconPage(req: AlmanacRequest): Promise<Reply> {
-  return serve(req, loadAsset(join(STATIC_DIR, "favicon.png")), "max-age=3600, public");
+  return serve(req, loadAsset(assetPath("favicon.png")), "max-age=3600, public");
 }

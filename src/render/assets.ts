@@ -1,4 +1,7 @@
-/** @module Almanac's own static files (the repository's `static/` folder): read and fingerprinted once. */
+/**
+ * @module Almanac's own static files: the bundles scripts/build-assets.js writes to `dist/static/` (app.js,
+ * app.css, editor.js), then the repository's `static/` folder (images). Read and fingerprinted once.
+ */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -6,8 +9,9 @@ import { fileURLToPath } from "node:url";
 import type { Almanac } from "../app.js";
 import { contentType, resolveInside } from "../http/files.js";
 
-/** static/ beside src/ and dist/. */
-export const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "static");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Where assets are looked up, built bundles first. */
+export const STATIC_DIRS = [join(ROOT, "dist", "static"), join(ROOT, "static")];
 
 export interface Asset {
   body: Buffer;
@@ -28,9 +32,21 @@ export function loadAsset(full: string): Asset {
   return asset;
 }
 
+/** The full path of an asset under the first static directory that has it (none, or a name that escapes: 404). */
+export function assetPath(path: string): string {
+  for (const dir of STATIC_DIRS.slice(0, -1)) {
+    try {
+      return resolveInside(dir, path);
+    } catch {
+      // not built there: try the next directory
+    }
+  }
+  return resolveInside(STATIC_DIRS[STATIC_DIRS.length - 1], path);
+}
+
 /** The fingerprinted URL of an asset, e.g. `/-/static/app.css?_hash=1a2b3c4d5e6f`. */
 export function staticUrl(almanac: Almanac, path: string): string {
-  const asset = loadAsset(resolveInside(STATIC_DIR, path));
+  const asset = loadAsset(assetPath(path));
   return almanac.path(`/-/static/${path}?_hash=${asset.hash}`);
 }
 

@@ -1,19 +1,19 @@
 /**
- * @module Server-rendered HTML for every data page: the same data the JSON carries, through the templates in
- * `templates/` (overridable with `--template-dir`), autoescaped, with links to the JSON twin.
+ * @module Server-rendered HTML: the layout every page shares (breadcrumbs, menu, jump button, messages,
+ * footer, assets) around a page's own context, through the templates in `templates/` (overridable with
+ * `--template-dir`, autoescaped). Pages build their context from the same data object their JSON twin sends.
  */
-import type { Almanac } from "../app.js";
+import { VERSION, type Almanac } from "../app.js";
+import type { Metadata } from "../config/options.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { html, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { staticUrl } from "./assets.js";
+import { displayCell, isSafeUrl } from "./cells.js";
 import { Templates, cssClass } from "./templates.js";
+import { canViewTable } from "../pages/common.js";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
-
-export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
+export { escapeHtml } from "./escape.js";
 
 export interface PageData {
   title: string;
@@ -34,18 +34,39 @@ export interface PageData {
   jsonUrl?: string;
 }
 
-/** A link is only ever made from an http(s) URL: anything else (javascript:, data:) is shown as text. */
-function safeHref(url: unknown): string | null {
-  return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+/** What a page adds to the layout. */
+export interface PageOptions {
+  /** Template names, most specific first (Datasette's lookup order). */
+  templates: string[];
+  context: Record<string, unknown>;
+  /** `<body class>`: Datasette's `index`, `db db-<db>`, `table db-<db> table-<t>`, … */
+  bodyClass: string;
+  /** The JSON twin (`<link rel=alternate>` and the `Link` header); null for pages without one. */
+  jsonUrl?: string | null;
+  /** Where the page sits, for the breadcrumbs. */
+  database?: string;
+  table?: string;
+  /** Metadata whose license / source / about links the footer shows (inherits from the levels above). */
+  footerMetadata?: Metadata;
+  /** Time spent in SQL for this page, shown in the footer. */
+  queryMs?: number;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+export interface MetadataLink {
+  label: string;
+  href: string | null;
+  text: string;
 }
 
 /** Description and license / source / about links for the templates (they escape; `description_html` is marked safe there). */
-function metadataContext(meta: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (!meta) return { links: [] };
-  const links: { label: string; href: string | null; text: string }[] = [];
+export function metadataContext(meta: Record<string, unknown> | undefined): { description_html: string | null; description: string | null; links: MetadataLink[] } {
+  if (!meta) return { description_html: null, description: null, links: [] };
+  const links: MetadataLink[] = [];
   for (const [key, label] of [["license", "Data license"], ["source", "Data source"], ["about", "About"]] as const) {
     const text = meta[key];
-    const href = safeHref(meta[`${key}_url`]);
+    const href = isSafeUrl(meta[`${key}_url`]) ? (meta[`${key}_url`] as string) : null;
     if (!text && !href) continue;
     links.push({ label, href, text: typeof text === "string" && text ? text : String(meta[`${key}_url`]) });
   }
@@ -56,48 +77,91 @@ function metadataContext(meta: Record<string, unknown> | undefined): Record<stri
   };
 }
 
-/** What a cell shows: text (escaped by the template), or the null marker. */
-function cellText(value: unknown): { text: string; is_null: boolean } {
-  if (value === null || value === undefined) return { text: "", is_null: true };
-  if (value instanceof Uint8Array) return { text: `<Binary: ${value.byteLength} bytes>`, is_null: false };
-  if (typeof value === "object" && "label" in value) return { text: String((value as { label: unknown }).label), is_null: false };
-  if (typeof value === "object" && "$base64" in value) return { text: "<Binary data>", is_null: false };
-  return { text: typeof value === "object" ? JSON.stringify(value) : String(value), is_null: false };
-}
-
 let engine: { dir: string | undefined; templates: Templates } | null = null;
 
 /** One engine per template directory (the app has one; tests may start several apps in one process). */
-function templatesFor(almanac: Almanac): Templates {
+export function templatesFor(almanac: Almanac): Templates {
   const dir = almanac.options.templateDir;
   if (!engine || engine.dir !== dir) engine = { dir, templates: new Templates(dir) };
   return engine.templates;
 }
 
-function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
+/** The JSON twin of this page: same path plus `.json`, same query string, absolute. */
+export function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
   const path = req.path === "/" ? "/.json" : `${req.path}.json`;
   return req.absolute(almanac.path(path)) + (req.queryString ? `?${req.queryString}` : "");
 }
 
-/** Render a page: the layout's context (breadcrumbs, assets, JSON twin) plus the page's own. */
-function renderPage(almanac: Almanac, req: AlmanacRequest, names: string[], context: Record<string, unknown>, jsonUrl: string | null, where: { database?: string; table?: string } = {}): Reply {
-  const crumbs = [{ href: almanac.path("/"), label: "home" }];
-  if (where.database !== undefined) crumbs.push({ href: almanac.path(`/${tildeEncode(where.database)}`), label: where.database });
-  if (where.database !== undefined && where.table !== undefined) {
-    crumbs.push({ href: almanac.path(`/${tildeEncode(where.database)}/${tildeEncode(where.table)}`), label: where.table });
-  }
-  const page = templatesFor(almanac).render(names, {
-    ...context,
-    crumbs,
-    json_url: jsonUrl,
-    app_css_url: staticUrl(almanac, "app.css"),
-    favicon_url: almanac.path("/favicon.ico"),
-    body_class: req.params.format ?? "page",
+/** Datasette's `urls` helper: every URL a template builds, base_url included. */
+export function urlsFor(almanac: Almanac) {
+  const db = (d: string) => almanac.path(`/${tildeEncode(d)}`);
+  return {
+    instance: () => almanac.path("/"),
+    path: (p: string) => almanac.path(p.startsWith("/") ? p : `/${p}`),
+    database: db,
+    table: (d: string, t: string) => `${db(d)}/${tildeEncode(t)}`,
+    query: (d: string, q: string) => `${db(d)}/${tildeEncode(q)}`,
+    row: (d: string, t: string, pks: string) => `${db(d)}/${tildeEncode(t)}/${pks}`,
+    static: (p: string) => staticUrl(almanac, p),
+    jump: () => almanac.path("/-/jump.json"),
+  };
+}
+
+/** `extra_css_urls` / `extra_js_urls` entries: a URL string or `{url, sri, module}`. */
+function extraUrls(list: unknown): { url: string; sri: string | null; module: boolean }[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((item) => (typeof item === "string" ? { url: item } : (item as Record<string, unknown>)))
+    .filter((item) => item && typeof item.url === "string")
+    .map((item) => ({ url: item.url as string, sri: typeof item.sri === "string" ? item.sri : null, module: item.module === true }));
+}
+
+/** Breadcrumbs: home, then the database and table, each only when the actor may view it. */
+function crumbs(almanac: Almanac, req: AlmanacRequest, database?: string, table?: string): { href: string; label: string }[] {
+  const urls = urlsFor(almanac);
+  const out = [{ href: urls.instance(), label: "home" }];
+  if (database === undefined) return out;
+  if (!almanac.permissions.allowed(req.actor, "view-database", { database })) return out;
+  out.push({ href: urls.database(database), label: database });
+  const db = almanac.databases.get(database);
+  if (table !== undefined && db && canViewTable(almanac, req.actor, db, table)) out.push({ href: urls.table(database, table), label: table });
+  return out;
+}
+
+/** A display name for the signed-in actor (Datasette: display, name, username, login, id). */
+function displayActor(actor: Record<string, unknown> | null): string | null {
+  if (!actor) return null;
+  for (const key of ["display", "name", "username", "login", "id"]) if (actor[key] !== undefined && actor[key] !== null) return String(actor[key]);
+  return null;
+}
+
+/** Render a page: the layout's context (breadcrumbs, menu, assets, footer, JSON twin) plus the page's own. */
+export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOptions): Reply {
+  const urls = urlsFor(almanac);
+  const config = almanac.options.config;
+  const footer = metadataContext({ ...almanac.instanceMetadata(), ...(opts.footerMetadata ?? {}) });
+  const page = templatesFor(almanac).render(opts.templates, {
+    ...opts.context,
+    urls,
+    static: urls.static,
     base_url: almanac.baseUrl,
+    crumb_items: crumbs(almanac, req, opts.database, opts.table),
+    actor: req.actor,
+    display_actor: displayActor(req.actor),
+    menu_links: [],
+    show_logout: false,
+    messages: [],
+    extra_css_urls: extraUrls(config.extra_css_urls),
+    extra_js_urls: extraUrls(config.extra_js_urls),
+    body_class: opts.bodyClass,
+    alternate_url_json: opts.jsonUrl ?? null,
+    footer_links: footer.links,
+    query_ms: opts.queryMs === undefined ? null : opts.queryMs.toFixed(1),
+    almanac_version: VERSION,
   });
-  const headers: Record<string, string> = {};
-  if (jsonUrl) headers.link = `<${jsonUrl}>; rel="alternate"; type="application/json+datasette"`;
-  return html(page, 200, headers);
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.jsonUrl) headers.link = `<${opts.jsonUrl}>; rel="alternate"; type="application/json+datasette"`;
+  return html(page, opts.status ?? 200, headers);
 }
 
 /** Template names, most specific first (Datasette's lookup order). */
@@ -119,6 +183,23 @@ function templateNames(data: PageData): string[] {
   }
 }
 
+/** Datasette's body classes: `index`; `db db-<db>`; `table db-<db> table-<t>`; `row …`; `query db-<db>`. */
+export function bodyClass(kind: "index" | "database" | "table" | "row" | "query", database?: string, table?: string): string {
+  const db = database !== undefined ? `db-${cssClass(database)}` : "";
+  const t = table !== undefined ? `table-${cssClass(table)}` : "";
+  switch (kind) {
+    case "index":
+      return "index";
+    case "database":
+      return `db ${db}`;
+    case "query":
+      return `query ${db}`;
+    default:
+      return `${kind} ${db} ${t}`;
+  }
+}
+
+/** Transitional: the plain pages of issue 2, until each page has its own view. */
 export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: PageData): Reply {
   const base = data.database !== undefined ? `/${tildeEncode(data.database)}` : "";
   const link = (row: Record<string, unknown>, col: string): string | null => {
@@ -133,7 +214,7 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
     }
     return null;
   };
-  const rows = data.rows.map((row) => data.columns.map((c) => ({ ...cellText(row[c]), href: link(row, c), cls: typeof row[c] === "number" ? "num" : "" })));
+  const rows = data.rows.map((row) => data.columns.map((c) => displayCell(row[c], c, cssClass(c), almanac.settings.truncate_cells_html, { row: link(row, c) })));
   const context = {
     ...data,
     title: data.title,
@@ -143,17 +224,22 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
     rows,
     next_href: data.nextUrl ? data.nextUrl.replace(/\.json(\?|$)/, "$1") : null,
   };
-  const where = { database: data.kind === "database" ? undefined : data.database, table: data.kind === "row" ? data.table : undefined };
-  return renderPage(almanac, req, templateNames(data), context, data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req), where);
+  return renderPage(almanac, req, {
+    templates: templateNames(data),
+    context,
+    bodyClass: bodyClass(data.kind === "view" ? "table" : data.kind, data.database, data.kind === "row" || data.kind === "table" || data.kind === "view" ? data.table : undefined),
+    jsonUrl: data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req),
+    database: data.kind === "index" ? undefined : data.database,
+    table: data.kind === "row" ? data.table : undefined,
+  });
 }
 
 /** An error page: `<status>.html`, then `error.html` (Datasette's names), escaped like every page. */
 export function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: number, title: string, messages: string[]): Reply {
-  const reply = renderPage(almanac, req, [`${status}.html`, "error.html"], { title, status, messages }, null);
-  return { ...reply, status };
+  return renderPage(almanac, req, { templates: [`${status}.html`, "error.html"], context: { title, status, messages }, bodyClass: "error", status });
 }
 
 /** `/-/…` pages as HTML: the JSON, pretty-printed and escaped (Datasette's show_json page). */
 export function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Reply {
-  return renderPage(almanac, req, ["show_json.html"], { title, json: JSON.stringify(data, null, 4) }, jsonTwin(almanac, req));
+  return renderPage(almanac, req, { templates: ["show_json.html"], context: { title, json: JSON.stringify(data, null, 4) }, bodyClass: "show-json", jsonUrl: jsonTwin(almanac, req) });
 }

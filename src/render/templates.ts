@@ -9,6 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import nunjucks from "nunjucks";
 import { resolveInside } from "../http/files.js";
+import { tildeEncode } from "../http/tilde.js";
+import { quoteIdentifier } from "../sql/index.js";
 
 export const BUILTIN_TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
 const DEFAULT_PREFIX = "default:";
@@ -43,6 +45,12 @@ export class Templates {
     // The type definitions only know the built-in loaders; a Loader subclass with getSource is what Nunjucks expects.
     const loader = new TemplateLoader(dirs) as unknown as nunjucks.ILoaderAny;
     this.env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
+    // Datasette's template filters, so overrides written for it keep working.
+    this.env.addFilter("to_css_class", (s: unknown) => cssClass(String(s)));
+    this.env.addFilter("quote_plus", (s: unknown) => encodeURIComponent(String(s)).replace(/%20/g, "+"));
+    this.env.addFilter("escape_sqlite", (s: unknown) => quoteIdentifier(String(s)));
+    this.env.addFilter("escape_css_string", (s: unknown) => String(s).replace(/[^a-zA-Z0-9 _-]/g, (c) => `\\${c.codePointAt(0)!.toString(16)} `));
+    this.env.addFilter("tilde_encode", (s: unknown) => tildeEncode(String(s)));
   }
 
   /** Whether a template of that name exists in any directory. */
