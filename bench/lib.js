@@ -1,5 +1,6 @@
 // Shared by the bench scripts: free ports, child servers that are always cleaned up, and /proc memory readings.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import http from "node:http";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, resolve } from "node:path";
@@ -70,4 +71,76 @@ export function memoryMb(pid) {
   const text = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN);
   return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
+}
+
+// One-off requests get a fresh connection (agent: false): a pooled one may have been closed by the
+// server's keep-alive timeout during a long load run, which shows up as "socket hang up".
+export function get(url, { agent = false, timeout = 30_000 } = {}) {
+  return new Promise((ok, fail) => {
+    const started = performance.now();
+    const req = http.get(url, { agent, timeout }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeout} ms: ${url}`)));
+    req.on("error", fail);
+  });
+}
+
+export const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+
+/**
+ * In-process load: `connections` keep-alive workers cycle through `urls` until `count` requests are
+ * done or `seconds` have passed. Used for (f) and (g), and for the scenarios when neither wrk nor
+ * autocannon is available (it competes with the server for CPU, so its figures are lower).
+ */
+export async function nodeLoad(urls, { connections, count = Infinity, seconds = 120 }) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies = [];
+  const statuses = new Map();
+  const stopAt = performance.now() + seconds * 1000;
+  let issued = 0;
+  const started = performance.now();
+  async function worker() {
+    while (issued < count && performance.now() < stopAt) {
+      const url = urls[issued++ % urls.length];
+      const r = await get(url, { agent }).catch(() => ({ status: "error", ms: NaN }));
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.status === 200) latencies.push(r.ms);
+    }
+  }
+  await Promise.all(Array.from({ length: connections }, worker));
+  agent.destroy();
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((x, y) => x - y);
+  const total = [...statuses.values()].reduce((x, y) => x + y, 0);
+  return {
+    rps: total / elapsed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    ok: statuses.get(200) ?? 0,
+    errors: total - (statuses.get(200) ?? 0),
+  };
+}
+
+/** One wrk run against `url`: requests/s, p50/p99 latency (ms) and non-2xx/socket errors. */
+export function wrk(url, { threads = "1", connections = 10, duration = 10 } = {}) {
+  const r = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--timeout", "10s", "--latency", url],
+    { encoding: "utf8", timeout: (duration + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
+  const toMs = (v, unit) => Number(v) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
+  const lat = (q) => {
+    const m = new RegExp(`^\\s*${q}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, "m").exec(r.stdout);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN),
+    p50: lat(50),
+    p99: lat(99),
+    errors: Number(errors?.[1] ?? 0) + (socket ? socket.slice(1).reduce((x, y) => x + Number(y), 0) : 0),
+  };
 }

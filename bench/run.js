@@ -2,11 +2,10 @@
 // Usage: node bench/run.js [--duration 10] [--connections 10] [--rounds 3] [--scenarios abcde] [--tool wrk|autocannon|node] [--threads 1] [--db path]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import http from "node:http";
 import { createRequire } from "node:module";
 import { basename, extname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, memoryMb, root, sleep, startServer, stopServer } from "./lib.js";
+import { freePort, get, memoryMb, nodeLoad, wrk, root, sleep, startServer, stopServer } from "./lib.js";
 const { values: opts } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
@@ -42,75 +41,8 @@ const RUNAWAY = `${D}/-/query.json?sql=` +
 // ---------------------------------------------------------------- HTTP helpers
 
 
-// One-off requests get a fresh connection (agent: false): a pooled one may have been closed by the
-// server's keep-alive timeout during a long load run, which shows up as "socket hang up".
-function get(url, { agent = false, timeout = 30_000 } = {}) {
-  return new Promise((ok, fail) => {
-    const started = performance.now();
-    const req = http.get(url, { agent, timeout }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
-      res.on("error", fail);
-    });
-    req.on("timeout", () => req.destroy(new Error(`timeout after ${timeout} ms: ${url}`)));
-    req.on("error", fail);
-  });
-}
-
-const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
-
-/**
- * In-process load: `connections` keep-alive workers cycle through `urls` until `count` requests are
- * done or `seconds` have passed. Used for (f) and (g), and for the scenarios when neither wrk nor
- * autocannon is available (it competes with the server for CPU, so its figures are lower).
- */
-async function nodeLoad(urls, { connections, count = Infinity, seconds = 120 }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies = [];
-  const statuses = new Map();
-  const stopAt = performance.now() + seconds * 1000;
-  let issued = 0;
-  const started = performance.now();
-  async function worker() {
-    while (issued < count && performance.now() < stopAt) {
-      const url = urls[issued++ % urls.length];
-      const r = await get(url, { agent }).catch(() => ({ status: "error", ms: NaN }));
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      if (r.status === 200) latencies.push(r.ms);
-    }
-  }
-  await Promise.all(Array.from({ length: connections }, worker));
-  agent.destroy();
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((x, y) => x - y);
-  const total = [...statuses.values()].reduce((x, y) => x + y, 0);
-  return {
-    rps: total / elapsed,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    ok: statuses.get(200) ?? 0,
-    errors: total - (statuses.get(200) ?? 0),
-  };
-}
-
 function wrkLoad(url) {
-  const r = spawnSync("wrk", ["-t", opts.threads, "-c", String(CONNECTIONS), "-d", `${DURATION}s`, "--timeout", "10s", "--latency", url],
-    { encoding: "utf8", timeout: (DURATION + 30) * 1000 });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
-  const toMs = (v, unit) => Number(v) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
-  const lat = (q) => {
-    const m = new RegExp(`^\\s*${q}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, "m").exec(r.stdout);
-    return m ? toMs(m[1], m[2]) : NaN;
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(r.stdout);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1] ?? NaN),
-    p50: lat(50),
-    p99: lat(99),
-    errors: Number(errors?.[1] ?? 0) + (socket ? socket.slice(1).reduce((x, y) => x + Number(y), 0) : 0),
-  };
+  return wrk(url, { threads: opts.threads, connections: CONNECTIONS, duration: DURATION });
 }
 
 async function autocannonLoad(url) {

@@ -44,9 +44,13 @@ export function assetPath(path: string): string {
   return resolveInside(STATIC_DIRS[STATIC_DIRS.length - 1], path);
 }
 
+// Pages ask for the same few URLs on every request: resolve each name once.
+const hashes = new Map<string, string>();
+
 /** The fingerprinted URL of an asset, e.g. `/-/static/app.css?_hash=1a2b3c4d5e6f`. */
 export function staticUrl(almanac: Almanac, path: string): string {
-  const asset = loadAsset(assetPath(path));
-  return almanac.path(`/-/static/${path}?_hash=${asset.hash}`);
+  let hash = hashes.get(path);
+  if (hash === undefined) hashes.set(path, (hash = loadAsset(assetPath(path)).hash));
+  return almanac.path(`/-/static/${path}?_hash=${hash}`);
 }
 

@@ -37,6 +37,35 @@ class TemplateLoader extends nunjucks.Loader {
   }
 }
 
+/**
+ * Nunjucks sets seven `loop.*` variables per loop iteration through `Frame.set`, which splits each dotted name
+ * on every call: on a 100-row, 20-column table that is most of the rendering time. The same assignment with
+ * each name split once (names come from templates, so the cache is bounded) renders about twice as fast.
+ */
+function speedUpFrameSet(): void {
+  const frame = (nunjucks.runtime as unknown as { Frame: { prototype: FrameLike & { __almanacFast?: boolean } } }).Frame.prototype;
+  if (frame.__almanacFast) return;
+  const original = frame.set;
+  const splits = new Map<string, string[]>();
+  frame.set = function (this: FrameLike, name: string, value: unknown, resolveUp?: boolean) {
+    if (resolveUp) return original.call(this, name, value, resolveUp);
+    let parts = splits.get(name);
+    if (parts === undefined) splits.set(name, (parts = name.split(".")));
+    let target = this.variables;
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (!target[parts[i]]) target[parts[i]] = {};
+      target = target[parts[i]] as Record<string, unknown>;
+    }
+    target[parts[parts.length - 1]] = value;
+  };
+  frame.__almanacFast = true;
+}
+interface FrameLike {
+  variables: Record<string, unknown>;
+  set(name: string, value: unknown, resolveUp?: boolean): void;
+}
+speedUpFrameSet();
+
 export class Templates {
   private readonly env: nunjucks.Environment;
 
@@ -53,14 +82,23 @@ export class Templates {
     this.env.addFilter("tilde_encode", (s: unknown) => tildeEncode(String(s)));
   }
 
+  // Template files are read once (Nunjucks caches what it compiles), so whether a name exists is cached too:
+  // most lookups are for the specific names (`table-<db>-<t>.html`) that usually do not exist.
+  private readonly known = new Map<string, boolean>();
+
   /** Whether a template of that name exists in any directory. */
   exists(name: string): boolean {
-    try {
-      this.env.getTemplate(name);
-      return true;
-    } catch {
-      return false;
+    let found = this.known.get(name);
+    if (found === undefined) {
+      try {
+        this.env.getTemplate(name);
+        found = true;
+      } catch {
+        found = false;
+      }
+      this.known.set(name, found);
     }
+    return found;
   }
 
   /** Render the first of `names` that exists (Datasette's lookup order); the list is noted in an HTML comment. */
