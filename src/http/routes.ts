@@ -13,6 +13,7 @@ import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
 import { sqlQueryPage } from "../pages/query.js";
 import { staticMountFile } from "../pages/static.js";
+import { messagesDebugPage } from "../pages/messages-debug.js";
 import { faviconPage, staticAssetPage } from "../pages/assets.js";
 import { instanceSchemaPage, databaseSchemaPage, tableSchemaPage } from "../pages/schema.js";
 
@@ -44,6 +45,7 @@ export const ROUTES: Route[] = [
   { name: "threads", pattern: new RegExp(`^/-/threads${JSON_ONLY}$`), methods: GET, handler: threadsPage },
   { name: "databases", pattern: new RegExp(`^/-/databases${JSON_ONLY}$`), methods: GET, handler: databasesPage },
   { name: "actor", pattern: new RegExp(`^/-/actor${JSON_ONLY}$`), methods: GET, handler: actorPage },
+  { name: "messages", pattern: /^\/-\/messages$/, methods: GET, handler: messagesDebugPage },
   { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
   { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },
   { name: "database-schema", pattern: /^\/(?<db>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: databaseSchemaPage },

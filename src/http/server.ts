@@ -14,6 +14,8 @@ import { QueryError } from "../db/pool.js";
 import { TIME_LIMIT_MESSAGE } from "../pages/common.js";
 import { renderErrorPage } from "../render/html.js";
 import type { Actor } from "../auth/permissions.js";
+import { orCustomPage } from "../pages/custom.js";
+import { withMessageCookie } from "./messages.js";
 
 const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
@@ -92,12 +94,15 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
       // Percent-encoded names are redirected to their tilde form (except files under --static mounts).
       const fallback = !match || (match.route.name !== "static-mount" && req.path.includes("%")) ? fallThroughRedirect(almanac, req) : null;
       if (fallback) return finish(almanac, fallback);
-      if (!match) throw new HttpError(404, "Not found");
-      if (!match.route.methods.includes(req.method === "HEAD" ? "GET" : req.method)) {
-        throw new HttpError(405, "Method not allowed");
-      }
-      req.params = match.params;
-      reply = await match.route.handler(req, almanac);
+      // Where the answer would be a 404, a custom page (templates/pages/…) may answer instead.
+      reply = await orCustomPage(almanac, req, async () => {
+        if (!match) throw new HttpError(404, "Not found");
+        if (!match.route.methods.includes(req.method === "HEAD" ? "GET" : req.method)) {
+          throw new HttpError(405, "Method not allowed");
+        }
+        req.params = match.params;
+        return match.route.handler(req, almanac);
+      });
     }
   } catch (err) {
     if (err instanceof HttpError) {
@@ -111,7 +116,7 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
       reply = errorReply(almanac, req, new HttpError(500, "Internal server error"));
     }
   }
-  return finish(almanac, reply);
+  return finish(almanac, withMessageCookie(almanac, req, reply));
 }
 
 function buildRequest(almanac: Almanac, method: string, url: string, headers: IncomingHttpHeaders, encrypted: boolean): AlmanacRequest {

@@ -12,6 +12,8 @@ import { staticUrl } from "./assets.js";
 import { displayCell, isSafeUrl } from "./cells.js";
 import { Templates, cssClass } from "./templates.js";
 import { canViewTable } from "../pages/common.js";
+import { takeMessages } from "../http/messages.js";
+import { jsonTree } from "./json-view.js";
 
 export { escapeHtml } from "./escape.js";
 
@@ -135,6 +137,20 @@ function displayActor(actor: Record<string, unknown> | null): string | null {
   return null;
 }
 
+/** Datasette's `request` in templates: what a custom page may read (path, query string, args, route variables). */
+function requestContext(almanac: Almanac, req: AlmanacRequest) {
+  return {
+    method: req.method,
+    path: almanac.path(req.path),
+    query_string: req.queryString,
+    full_path: almanac.path(req.path) + (req.queryString ? `?${req.queryString}` : ""),
+    url: req.absolute(almanac.path(req.path)) + (req.queryString ? `?${req.queryString}` : ""),
+    args: { get: (name: string) => req.arg(name) ?? null, getlist: (name: string) => req.argList(name) },
+    url_vars: { ...req.params },
+    actor: req.actor,
+  };
+}
+
 /** Render a page: the layout's context (breadcrumbs, menu, assets, footer, JSON twin) plus the page's own. */
 export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOptions): Reply {
   const urls = urlsFor(almanac);
@@ -150,7 +166,8 @@ export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOpti
     display_actor: displayActor(req.actor),
     menu_links: [],
     show_logout: false,
-    messages: [],
+    messages: takeMessages(almanac, req),
+    request: requestContext(almanac, req),
     extra_css_urls: extraUrls(config.extra_css_urls),
     extra_js_urls: extraUrls(config.extra_js_urls),
     body_class: opts.bodyClass,
@@ -234,12 +251,33 @@ export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: Page
   });
 }
 
-/** An error page: `<status>.html`, then `error.html` (Datasette's names), escaped like every page. */
+/**
+ * An error page: `<status>.html`, then `error.html` (Datasette's names), escaped like every page. The context
+ * has Datasette's `error` (the messages joined), `status` and `title`, plus `errors` as a list; `messages`
+ * is the layout's flash messages, as on every page.
+ */
 export function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: number, title: string, messages: string[]): Reply {
-  return renderPage(almanac, req, { templates: [`${status}.html`, "error.html"], context: { title, status, messages }, bodyClass: "error", status });
+  const context = { title, status, error: messages.join("; "), errors: messages };
+  return renderPage(almanac, req, { templates: [`${status}.html`, "error.html"], context, bodyClass: "error", status });
 }
 
-/** `/-/…` pages as HTML: the JSON, pretty-printed and escaped (Datasette's show_json page). */
+/**
+ * `/-/…` pages as HTML (Datasette's show_json page): the data as definition lists and tables, escaped, with
+ * the pretty-printed JSON and a link to the raw JSON beside it. The API's `"ok": true` is left out of the view.
+ */
 export function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Reply {
-  return renderPage(almanac, req, { templates: ["show_json.html"], context: { title, json: JSON.stringify(data, null, 4) }, bodyClass: "show-json", jsonUrl: jsonTwin(almanac, req) });
+  const shown = data !== null && typeof data === "object" && !Array.isArray(data) && (data as Record<string, unknown>).ok === true ? withoutKey(data as Record<string, unknown>, "ok") : data;
+  const rawUrl = almanac.path(req.path === "/" ? "/.json" : `${req.path}.json`) + (req.queryString ? `?${req.queryString}` : "");
+  return renderPage(almanac, req, {
+    templates: ["show_json.html"],
+    context: { title, tree: jsonTree(shown), json: JSON.stringify(data, null, 4), raw_url: rawUrl },
+    bodyClass: "show-json",
+    jsonUrl: jsonTwin(almanac, req),
+  });
+}
+
+function withoutKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const copy = { ...value };
+  delete copy[key];
+  return copy;
 }
