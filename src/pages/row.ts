@@ -8,7 +8,9 @@ import { decodePrimaryKeyPath, tildeEncode } from "../http/tilde.js";
 import { quoteIdentifier } from "../sql/index.js";
 import { bindKeyValue } from "../query/table-plan.js";
 import { rowsToObjects } from "../render/json.js";
-import { renderDataPage } from "../render/html.js";
+import { renderRowPage } from "../render/views/row.js";
+import { expandableColumns } from "../query/labels.js";
+import { applyLabels } from "./table.js";
 import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
 import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
 import { exportFormat, exportRow } from "./export.js";
@@ -57,6 +59,8 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   const values = decodePrimaryKeyPath(req.params.pks);
   if (values.length !== keys.length) throw new NotFound("Row not found");
   const extras = parseExtras(req, ROW_EXTRAS, format === "json");
+  // What the HTML page always shows, whatever `_extra` says.
+  if (format === "html") for (const e of ["columns", "primary_keys", "metadata", "private", "foreign_key_tables", "database", "table"]) extras.add(e);
 
   const params: Record<string, unknown> = {};
   keys.forEach((k, i) => (params[`p${i}`] = bindKeyValue(table, k, values[i])));
@@ -69,10 +73,6 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   const queryMs = performance.now() - started;
   if (result.rows.length === 0) throw new NotFound("Row not found");
   const rows = rowsToObjects(result.columns, result.rows, cellOptions(req));
-
-  if (format === "html") {
-    return renderDataPage(almanac, req, { title: `${table.name}: ${values.join(", ")}`, kind: "row", database: db.name, table: table.name, columns: result.columns, rows, keyColumns: keys });
-  }
 
   const out: Record<string, unknown> = {
     ok: true,
@@ -105,7 +105,13 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
     ),
   );
   out.truncated = false;
-  return dataJson(out, cellOptions(req), 200, { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" });
+  const headers = { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" };
+  if (format === "json") return dataJson(out, cellOptions(req), 200, headers);
+
+  // HTML: foreign keys labelled (from tables the actor may view), as the table page shows them.
+  const expandable = expandableColumns(table, db.schema(), (t) => almanac.tableConfig(db.name, t)).filter((e) => canViewTable(almanac, req.actor, db, e.otherTable));
+  await applyLabels(db, expandable, rows, limit);
+  return renderRowPage(almanac, req, { db, table, data: out, expandable, queryMs: performance.now() - started, headers });
 }
 
 /** Rows of other tables that point at this one, counted per relationship (single-column keys only). */

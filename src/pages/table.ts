@@ -4,13 +4,13 @@ import type { Database, TableInfo } from "../db/index.js";
 import { BadRequest } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { argIsTrue } from "../http/request.js";
-import type { Reply } from "../http/response.js";
+import { redirect, type Reply } from "../http/response.js";
 import { planTableQuery, nextToken, type TablePlan } from "../query/table-plan.js";
 import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
-import { renderDataPage } from "../render/html.js";
+import { renderTablePage, tablePartialNames } from "../render/views/table.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, canViewTable } from "./common.js";
+import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, urlWithQuery, canViewTable } from "./common.js";
 import { tableDefinition } from "./schema-info.js";
 import { collectExtras, columnType, defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
@@ -35,8 +35,12 @@ interface TableExtraContext extends ExtraContext {
   facets: FacetOutcome;
 }
 
-/** Arguments that start with `_` and that the filter form carries along as hidden fields. */
-const NOT_HIDDEN_ARGS = new Set(["_sort", "_sort_desc", "_sort_by_desc", "_next", "_search", "_where"]);
+/**
+ * `_`-prefixed arguments the filter form does NOT carry as hidden fields: it sends sort and search itself,
+ * and a new filter starts from the first page. Everything else (`_facet`, `_size`, `_col`, `_where`,
+ * `_search_<col>`…) survives a submission, as in Datasette.
+ */
+const NOT_HIDDEN_ARGS = new Set(["_sort", "_sort_desc", "_sort_by_desc", "_next", "_search"]);
 
 const TABLE_ONLY_EXTRAS = defineExtras<TableExtraContext>({
   count: { description: "Total count of rows matching these filters (capped at 10,000)", value: (c) => c.count },
@@ -78,7 +82,7 @@ const TABLE_ONLY_EXTRAS = defineExtras<TableExtraContext>({
   renderers: { description: "Available output formats and their URLs", value: (c) => ({ json: urlWithArgs(c.almanac, c.req, {}, `${c.req.path.replace(/\.\w+$/, "")}.json`) }) },
   custom_table_templates: {
     description: "Template names that can customise this table",
-    value: (c) => [`_table-${c.db.name}-${c.table.name}.html`, `_table-table-${c.db.name}-${c.table.name}.html`, "_table.html"],
+    value: (c) => tablePartialNames(c.db.name, c.table.name),
   },
   table_definition: { description: "SQL definition of this table", value: (c) => (c.table.isView ? null : tableDefinition(c.table)) },
   view_definition: { description: "SQL definition of this view", value: (c) => (c.table.isView ? tableDefinition(c.table) : null) },
@@ -89,7 +93,7 @@ const TABLE_ONLY_EXTRAS = defineExtras<TableExtraContext>({
   },
   form_hidden_args: {
     description: "Hidden arguments kept by the filter form",
-    value: (c) => c.req.pairs.filter(([k]) => k.startsWith("_") && !k.includes("__") && !NOT_HIDDEN_ARGS.has(k) && !k.startsWith("_search_") && !k.startsWith("_filter_")),
+    value: (c) => c.req.pairs.filter(([k]) => k.startsWith("_") && !k.includes("__") && !NOT_HIDDEN_ARGS.has(k) && !k.startsWith("_filter_")),
   },
 });
 
@@ -102,26 +106,126 @@ function chosenLabels(req: AlmanacRequest, expandable: Expandable[], format: "js
   return expandable.filter((e) => all || some.has(e.column));
 }
 
+/** Replace each expanded foreign-key value with `{value, label}` (the value itself when there is no label). */
+export async function applyLabels(db: Database, expand: Expandable[], objects: Record<string, unknown>[], limit: number): Promise<void> {
+  if (!expand.length) return;
+  const labels = await labelsFor(db, expand.filter((e) => e.labelColumn), objects, limit);
+  for (const e of expand) {
+    const map = labels.get(e.column) ?? new Map<string, string>();
+    for (const o of objects) {
+      const v = o[e.column];
+      if (v !== null && v !== undefined) o[e.column] = { value: v, label: map.get(String(v)) ?? String(v) };
+    }
+  }
+}
+
+/**
+ * What the HTML page always shows, so it asks for these extras whatever `_extra` says (the JSON twin sends
+ * them when asked). `count_truncated` comes along with `count`.
+ */
+const HTML_EXTRAS = [
+  "count", "human_description_en", "facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results",
+  "columns", "all_columns", "primary_keys", "column_details", "display_columns", "expandable_columns", "table_definition",
+  "view_definition", "is_view", "metadata", "renderers", "form_hidden_args", "private", "query", "database", "table",
+  "custom_table_templates",
+] as const;
+
+/** The filter-form field names (`_filter_column`, `_filter_op_2`, …) that the server turns into filters. */
+const FILTER_FIELD = /^_filter_(column|op|value)(?:_(\d+))?$/;
+
+/**
+ * The filter form submits `_filter_column[_N]` / `_filter_op[_N]` / `_filter_value[_N]` and the sort select
+ * with a `_sort_by_desc` checkbox; like Datasette, answer with a redirect to the equivalent `col__op=value`
+ * and `_sort`/`_sort_desc` URL. Empty search and sort fields are dropped so the URL stays tidy. Null when
+ * the request carries no form fields.
+ */
+export function filterFormRedirect(almanac: Almanac, req: AlmanacRequest): string | null {
+  const pairs = req.pairs;
+  const hasForm = pairs.some(([k]) => FILTER_FIELD.test(k) || k === "_sort_by_desc");
+  if (!hasForm) return null;
+  const fields = new Map<string, { column?: string; op?: string; value?: string }>();
+  const kept: [string, string][] = [];
+  let sortByDesc = false;
+  for (const [k, v] of pairs) {
+    const m = FILTER_FIELD.exec(k);
+    if (m) {
+      const slot = fields.get(m[2] ?? "") ?? {};
+      slot[m[1] as "column" | "op" | "value"] ??= v;
+      fields.set(m[2] ?? "", slot);
+    } else if (k === "_sort_by_desc") {
+      sortByDesc = true; // a checkbox: present means ticked, whatever its value
+    } else if (!((k === "_search" || k === "_sort" || k === "_sort_desc") && v === "")) {
+      kept.push([k, v]);
+    }
+  }
+  // Unnumbered first (the blank "add filter" row), then numbered rows in number order.
+  const order = [...fields.keys()].sort((a, b) => (a === "" ? -1 : b === "" ? 1 : Number(a) - Number(b)));
+  const added: [string, string][] = [];
+  for (const slot of order) {
+    const { column, op: rawOp, value: rawValue } = fields.get(slot)!;
+    if (!column) continue;
+    let op = rawOp || "exact";
+    let value = rawValue ?? "";
+    // No-argument operators arrive as `isnull__1`: the value rides along in the operator.
+    const split = op.indexOf("__");
+    if (split !== -1) [op, value] = [op.slice(0, split), op.slice(split + 2)];
+    added.push([`${column}__${op}`, value]);
+  }
+  let out = kept;
+  if (sortByDesc) {
+    const sort = out.find(([k]) => k === "_sort")?.[1];
+    out = out.filter(([k]) => k !== "_sort" && k !== "_sort_desc");
+    if (sort) out.push(["_sort_desc", sort]);
+  }
+  // A changed filter starts again from the first page.
+  out = [...out.filter(([k]) => k !== "_next"), ...added];
+  return urlWithQuery(almanac, req, new URLSearchParams(out), { absolute: false });
+}
+
 export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   const exported = exportFormat(req);
   const format = exported ? "json" : dataFormat(req);
   const db = resolveDatabase(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table) return storedQueryPage(req, almanac, db);
+  const formRedirect = filterFormRedirect(almanac, req);
+  if (formRedirect) return redirect(formRedirect);
   if (exported) return exportTable(req, almanac, db, table, exported);
-  const data = await tableData(req, almanac, db, table, format);
-  if (format === "html") return renderDataPage(almanac, req, data.html);
-  return data.reply;
+  if (format === "html") {
+    const data = await tableData(req, almanac, db, table, "html");
+    const { link: _next, ...headers } = data.headers;
+    return renderTablePage(almanac, req, {
+      db,
+      table,
+      data: data.body,
+      sort: data.plan.sort,
+      canExecuteSql: almanac.permissions.allowed(req.actor, "execute-sql", { database: db.name }),
+      searchable: Boolean(almanac.tableConfig(db.name, table.name).fts_table ?? table.ftsTable),
+      queryMs: data.queryMs,
+      headers,
+    });
+  }
+  return tableJson(req, await tableData(req, almanac, db, table, "json"));
 }
 
-interface TableResult {
-  reply: Reply;
-  html: Parameters<typeof renderDataPage>[2];
+/** What one table request computed: the page's rows, the JSON twin's default body, and how it got them. */
+interface TableData {
+  /** The JSON twin's default-shape body: `ok`, `next`, `next_url`, the selected extras, `rows`, `truncated`. */
+  body: Record<string, unknown>;
+  objects: Record<string, unknown>[];
+  pageRows: unknown[][];
+  resultColumns: string[];
+  plan: TablePlan;
+  headers: Record<string, string>;
+  /** Time spent waiting for the page's SQL (rows, count, facets, labels). */
+  queryMs: number;
 }
 
-async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, table: TableInfo, format: "json" | "html"): Promise<TableResult> {
+async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, table: TableInfo, format: "json" | "html"): Promise<TableData> {
   const extras = parseExtras(req, TABLE_EXTRAS, format === "json");
-  const shape = parseShape(req.arg("_shape"));
+  if (format === "html") for (const e of HTML_EXTRAS) extras.add(e);
+  // The HTML page is always the default shape; `_shape` only shapes JSON.
+  const shape = format === "html" ? parseShape(undefined) : parseShape(req.arg("_shape"));
   if (shape === "object" && (table.isView || table.primaryKeys.length === 0) && !table.usesRowid) {
     throw new BadRequest("_shape=object not available for tables with no primary keys");
   }
@@ -140,6 +244,7 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   const limit = timeLimit(almanac, req);
   const facetRun = prepareFacets({ almanac, req, db, table, plan, extras, shape });
   const wantCount = (extras.has("count") || extras.has("count_truncated")) && !argIsTrue(req.arg("_nocount")) && shape !== "array" && shape !== "object";
+  const started = performance.now();
   const [result, count, facets] = await Promise.all([
     runSql(db, plan.sql, plan.params, { timeLimitMs: limit, inline: plan.boundedCost }),
     wantCount ? countRows(db, table, plan, limit) : Promise.resolve(null),
@@ -158,16 +263,8 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
   const expand = chosenLabels(req, expandable, format).filter(
     (e) => plan.selectColumns.includes(e.column) && canViewTable(almanac, req.actor, db, e.otherTable),
   );
-  if (expand.length) {
-    const labels = await labelsFor(db, expand.filter((e) => e.labelColumn), objects, limit);
-    for (const e of expand) {
-      const map = labels.get(e.column) ?? new Map<string, string>();
-      for (const o of objects) {
-        const v = o[e.column];
-        if (v !== null && v !== undefined) o[e.column] = { value: v, label: map.get(String(v)) ?? String(v) };
-      }
-    }
-  }
+  await applyLabels(db, expand, objects, limit);
+  const queryMs = performance.now() - started;
 
   const nextUrl = next === null ? null : urlWithArgs(almanac, req, { _next: next });
   const headers: Record<string, string> = { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" };
@@ -190,44 +287,32 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     { ...TABLE_ONLY_EXTRAS, ...FACET_EXTRAS },
     { count_truncated: "count" },
   );
+  const body = { ok: true, next, next_url: nextUrl, ...extraValues, rows: objects, truncated: false };
+  return { body, objects, pageRows, resultColumns: result.columns, plan, headers, queryMs };
+}
 
+/** The JSON reply in the requested `_shape`. */
+function tableJson(req: AlmanacRequest, data: TableData): Reply {
+  const { plan, objects, headers } = data;
+  const shape = parseShape(req.arg("_shape"));
   let body: unknown;
   if (shape === "array") {
+    if (argIsTrue(req.arg("_nl"))) return newlineJson(objects, cellOptions(req), headers);
     body = objects;
-    if (argIsTrue(req.arg("_nl"))) {
-      return { reply: newlineJson(objects, cellOptions(req), headers), html: htmlData() };
-    }
   } else if (shape === "arrayfirst") {
-    body = pageRows.map((r) => encodeCell(r[0], result.columns[0], cellOptions(req)));
+    body = data.pageRows.map((r) => encodeCell(r[0], data.resultColumns[0], cellOptions(req)));
   } else if (shape === "object") {
     const keyed: Record<string, unknown> = {};
     for (const o of objects) setKey(keyed, plan.keyColumns.map((k) => tildeEncode(String(keyValue(o[k])))).join(","), o);
     body = keyed;
+  } else if (shape === "arrays") {
+    body = { ...data.body, rows: rowsToArrays(plan.selectColumns, objects.map((o) => plan.selectColumns.map((c) => o[c])), cellOptions(req)) };
   } else {
-    const rows = shape === "arrays" ? rowsToArrays(plan.selectColumns, objects.map((o) => plan.selectColumns.map((c) => o[c])), cellOptions(req)) : objects;
-    body = { ok: true, next, next_url: nextUrl, ...extraValues, rows, truncated: false };
+    body = data.body;
   }
-
-  function htmlData() {
-    return {
-      title: table.name,
-      kind: table.isView ? ("view" as const) : ("table" as const),
-      metadata: meta,
-      database: db.name,
-      table: table.name,
-      description: plan.humanDescription,
-      columns: plan.selectColumns,
-      rows: objects,
-      keyColumns: plan.keyColumns,
-      nextUrl,
-      count,
-      jsonUrl: urlWithArgs(almanac, req, {}, req.path + ".json"),
-    };
-  }
-  return { reply: dataJson(body, cellOptions(req), 200, headers), html: htmlData() };
+  return dataJson(body, cellOptions(req), 200, headers);
 }
 
 function keyValue(v: unknown): unknown {
   return v !== null && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
 }
-

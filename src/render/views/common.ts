@@ -1,0 +1,83 @@
+/**
+ * @module Helpers the page views share: query-string edits that keep base_url, first-existing template
+ * look-ups, row and foreign-key URLs, metadata for the templates, number formatting.
+ */
+import type { Almanac } from "../../app.js";
+import type { Database } from "../../db/index.js";
+import type { AlmanacRequest } from "../../http/request.js";
+import { tildeEncode } from "../../http/tilde.js";
+import { urlWithQuery } from "../../pages/common.js";
+import { metadataContext, templatesFor, urlsFor } from "../html.js";
+
+/** How to change a query string: drop keys (or single key/value pairs), set keys to one value, append pairs. */
+export interface ArgChanges {
+  /** Keys to drop entirely. */
+  remove?: string[];
+  /** Exact pairs to drop (one `_facet=a` among several `_facet`s). */
+  removePairs?: [string, string][];
+  /** Keys set to exactly this value (replacing every earlier value). */
+  set?: Record<string, string>;
+  /** Pairs appended at the end. */
+  append?: [string, string][];
+}
+
+/** Query-string pairs after the changes, order otherwise kept. */
+export function changePairs(pairs: [string, string][], changes: ArgChanges): [string, string][] {
+  const drop = new Set([...(changes.remove ?? []), ...Object.keys(changes.set ?? {})]);
+  const dropPairs = changes.removePairs ?? [];
+  const out = pairs.filter(([k, v]) => !drop.has(k) && !dropPairs.some(([dk, dv]) => dk === k && dv === v));
+  for (const [k, v] of Object.entries(changes.set ?? {})) out.push([k, v]);
+  out.push(...(changes.append ?? []));
+  return out;
+}
+
+/** This page's path (base_url included, no host) with its query string changed. */
+export function pathWithArgs(almanac: Almanac, req: AlmanacRequest, changes: ArgChanges, path?: string): string {
+  return urlWithQuery(almanac, req, new URLSearchParams(changePairs(req.pairs, changes)), { absolute: false, path });
+}
+
+/** The first template of `names` that exists (user directory first), else the last: for `{% include %}`. */
+export function firstTemplate(almanac: Almanac, names: string[]): string {
+  const templates = templatesFor(almanac);
+  return names.find((n) => templates.exists(n)) ?? names[names.length - 1];
+}
+
+/** Numbers as Datasette prints them: `1,234`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString("en");
+}
+
+/** A cell value as it appears in a row URL: expanded foreign keys (`{value, label}`) by their value. */
+export function keyValue(v: unknown): unknown {
+  return v !== null && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
+}
+
+/** The `<pks>` part of a row URL: key values tilde-encoded and joined with commas. */
+export function rowKeyPath(keyColumns: string[], row: Record<string, unknown>): string {
+  return keyColumns.map((k) => tildeEncode(String(keyValue(row[k])))).join(",");
+}
+
+/**
+ * Where a foreign-key value leads: the referenced row when the key points at that table's primary key
+ * (or rowid), otherwise the referenced table filtered to the value. Null when the table is gone.
+ */
+export function foreignKeyHref(almanac: Almanac, db: Database, otherTable: string, otherColumn: string, value: unknown): string | null {
+  const urls = urlsFor(almanac);
+  const other = db.schema().resolve(otherTable);
+  if (!other) return null;
+  const isKey =
+    (other.primaryKeys.length === 1 && other.primaryKeys[0] === otherColumn) ||
+    (other.usesRowid && otherColumn.toLowerCase() === "rowid");
+  if (isKey) return urls.row(db.name, other.name, tildeEncode(String(value)));
+  // A column starting with `_` would be a special argument: filter it as `col__exact`.
+  const key = otherColumn.startsWith("_") ? `${otherColumn}__exact` : otherColumn;
+  return `${urls.table(db.name, other.name)}?${new URLSearchParams([[key, String(value)]]).toString()}`;
+}
+
+/**
+ * A page's metadata for the templates: the raw keys (`title`, `columns`, …) plus what
+ * `_description_source_license.html` reads (`description`, `description_html`, `links`).
+ */
+export function pageMetadata(raw: Record<string, unknown> | undefined): Record<string, unknown> {
+  return { ...(raw ?? {}), ...metadataContext(raw) };
+}
