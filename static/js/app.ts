@@ -1,1 +1,2 @@
 /** The script every page loads: the plugin manager, menus, the jump dialog and the table page's controls. */
+import "./table.js";
