@@ -11,7 +11,7 @@ import { versionsPage, settingsPage, configPage, databasesPage, pluginsPage, act
 import { databasePage } from "../pages/database.js";
 import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
-import { sqlQueryPage } from "../pages/query.js";
+import { sqlQueryPage, queryParametersPage } from "../pages/query.js";
 import { staticMountFile } from "../pages/static.js";
 import { messagesDebugPage } from "../pages/messages-debug.js";
 import { faviconPage, staticAssetPage } from "../pages/assets.js";
@@ -49,6 +49,7 @@ export const ROUTES: Route[] = [
   { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
   { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },
   { name: "database-schema", pattern: /^\/(?<db>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: databaseSchemaPage },
+  { name: "query-parameters", pattern: /^\/(?<db>[^/.]+)\/-\/query\/parameters$/, methods: GET, handler: queryParametersPage },
   { name: "query", pattern: new RegExp(`^/(?<db>[^/.]+)/-/query${FMT}$`), methods: GET, handler: sqlQueryPage },
   { name: "table", pattern: new RegExp(`^/(?<db>[^/.]+)/(?<table>[^/.]+)${FMT}$`), methods: GET, handler: tablePage },
   { name: "table-schema", pattern: /^\/(?<db>[^/.]+)\/(?<table>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: tableSchemaPage },

@@ -4,8 +4,9 @@ import type { Database } from "../db/index.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { json, redirect, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
-import { renderDataPage } from "../render/html.js";
-import { dataFormat, resolveDatabase, canViewTable } from "./common.js";
+import { renderDatabaseView } from "../render/views/database.js";
+import type { Actor } from "../auth/permissions.js";
+import { dataFormat, databaseColor, resolveDatabase, canViewTable } from "./common.js";
 import { tableCount, COUNT_LIMIT } from "./counts.js";
 
 /** Per-table count budget on the database page (Datasette: 100 ms). */
@@ -31,18 +32,7 @@ export async function databasePage(req: AlmanacRequest, almanac: Almanac): Promi
   const format = dataFormat(req);
   const db = resolveDatabase(almanac, req);
   const data = await databaseData(almanac, req, db);
-  if (format === "html") {
-    return renderDataPage(almanac, req, {
-      title: (almanac.databaseMetadata(db.name).title as string | undefined) ?? db.name,
-      kind: "database",
-      database: db.name,
-      metadata: almanac.databaseMetadata(db.name),
-      columns: ["name", "count"],
-      rows: (data.tables as { name: string; count: number | null; hidden: boolean }[])
-        .filter((t) => !t.hidden)
-        .map((t) => ({ name: t.name, count: t.count })),
-    });
-  }
+  if (format === "html") return renderDatabaseView(almanac, req, data as unknown as DatabaseData, { color: await databaseColor(db) });
   return json(data);
 }
 
@@ -52,7 +42,10 @@ export async function databaseData(almanac: Almanac, req: AlmanacRequest, db: Da
   const tables = visible.filter((t) => !t.isView);
   const counts = await Promise.all(tables.map((t) => tableCount(db, t, DATABASE_PAGE_COUNT_MS)));
   const isPrivate = (child: string) => !canViewTable(almanac, null, db, child);
-  const queries = storedQueries(almanac, db).filter((q) => almanac.permissions.allowed(req.actor, "view-query", { database: db.name, child: q.name as string }));
+  const queries = storedQueries(almanac, db)
+    .filter((q) => almanac.permissions.allowed(req.actor, "view-query", { database: db.name, child: q.name as string }))
+    // Datasette marks queries anonymous visitors cannot see (🔒 on the page).
+    .map((q) => ({ ...q, private: !almanac.permissions.allowed(null, "view-query", { database: db.name, child: q.name as string }) }));
   const canSql = almanac.permissions.allowed(req.actor, "execute-sql", { database: db.name });
   const data: Record<string, unknown> = {
     ok: true,
@@ -80,7 +73,30 @@ export async function databaseData(almanac: Almanac, req: AlmanacRequest, db: Da
     queries_count: queries.length,
     allow_execute_sql: canSql,
   };
-  if (canSql) data.table_columns = Object.fromEntries(visible.map((t) => [t.name, t.columns.map((c) => c.name)]));
+  if (canSql) data.table_columns = tableColumns(almanac, req.actor, db);
   data.metadata = almanac.databaseMetadata(db.name);
   return data;
+}
+
+/** Every table and view the actor may see, with its columns: what the SQL editor completes. */
+export function tableColumns(almanac: Almanac, actor: Actor, db: Database): Record<string, string[]> {
+  const out: Record<string, string[]> = Object.create(null);
+  for (const t of db.schema().tables) if (canViewTable(almanac, actor, db, t.name)) out[t.name] = t.columns.map((c) => c.name);
+  return out;
+}
+
+/** The database page's data object as the HTML view reads it (the JSON twin carries the same). */
+export interface DatabaseData {
+  database: string;
+  private: boolean;
+  size: number;
+  tables: { name: string; columns: string[]; count: number | null; count_truncated: boolean; hidden: boolean; private: boolean }[];
+  hidden_count: number;
+  views: { name: string; private: boolean }[];
+  queries: (Record<string, unknown> & { name: string; private: boolean })[];
+  queries_more: boolean;
+  queries_count: number;
+  allow_execute_sql: boolean;
+  table_columns?: Record<string, string[]>;
+  metadata: Record<string, unknown>;
 }

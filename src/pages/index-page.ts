@@ -3,7 +3,7 @@ import type { Almanac } from "../app.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { json, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
-import { renderDataPage } from "../render/html.js";
+import { renderIndexView, type IndexData } from "../render/views/index.js";
 import { databaseColor, ensure, canViewTable } from "./common.js";
 import { tableCount } from "./counts.js";
 
@@ -62,15 +62,10 @@ export async function indexPage(req: AlmanacRequest, almanac: Almanac): Promise<
       private: !almanac.permissions.allowed(null, "view-database", { database: db.name }),
     });
   }
-  const metadata = almanac.instanceMetadata();
-  if (req.params.format === "json") {
-    return json({ ok: true, unstable: "The JSON format of this page is not yet stable and may change", databases, metadata });
-  }
-  return renderDataPage(almanac, req, {
-    title: (almanac.metadata.title as string | undefined) ?? "Almanac",
-    kind: "index",
-    metadata,
-    columns: ["name", "tables_count", "table_rows_sum"],
-    rows: databases.map((d) => ({ name: d.name, tables_count: d.tables_count, table_rows_sum: d.show_table_row_counts ? d.table_rows_sum : null })),
+  const data = { ok: true, unstable: "The JSON format of this page is not yet stable and may change", databases, metadata: almanac.instanceMetadata() };
+  if (req.params.format === "json") return json(data);
+  return renderIndexView(almanac, req, data as unknown as IndexData, {
+    private: !almanac.permissions.allowed(null, "view-instance"),
+    defaultTemplate: req.path.startsWith("/-/"),
   });
 }

@@ -1,1 +1,195 @@
-/** The SQL editor (CodeMirror 6), loaded only on pages that have one. */
+/**
+ * The SQL editor (CodeMirror 6), loaded only on pages that have one. It enhances the form's plain
+ * `<textarea data-sql-editor>`, which stays in the form as the submitted field (and is all there is without
+ * JavaScript): SQLite highlighting, completion of the table and column names in `data-schema`, Ctrl/Cmd-Enter
+ * or Shift-Enter to run, a "Format SQL" button, and parameter fields refreshed as `:named` parameters change.
+ */
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
+import { sql, SQLite } from "@codemirror/lang-sql";
+import { EditorState, Prec } from "@codemirror/state";
+import { drawSelection, EditorView, highlightActiveLine, keymap, placeholder } from "@codemirror/view";
+import { tags } from "@lezer/highlight";
+import { formatDialect, sqlite } from "sql-formatter";
+
+/** Colours come from CSS variables (editor.css), so the editor follows the page's light or dark theme. */
+const highlight = HighlightStyle.define([
+  { tag: [tags.keyword, tags.operatorKeyword], color: "var(--sql-keyword)", fontWeight: "600" },
+  { tag: [tags.string, tags.special(tags.string)], color: "var(--sql-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--sql-number)" },
+  { tag: [tags.comment, tags.lineComment, tags.blockComment], color: "var(--sql-comment)", fontStyle: "italic" },
+  { tag: [tags.special(tags.name), tags.variableName], color: "var(--sql-name)" },
+  { tag: [tags.typeName, tags.standard(tags.name)], color: "var(--sql-type)" },
+  { tag: tags.invalid, color: "var(--danger)" },
+]);
+
+const theme = EditorView.theme({
+  "&": { color: "var(--fg)", backgroundColor: "var(--bg)", border: "1px solid var(--border-strong)", borderRadius: "var(--radius)" },
+  "&.cm-focused": { outline: "3px solid var(--focus)", outlineOffset: "2px" },
+  ".cm-content": { fontFamily: "var(--mono)", caretColor: "var(--fg)", padding: "0.4rem 0" },
+  ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
+  ".cm-cursor, .cm-dropCursor": { borderLeftColor: "var(--fg)" },
+  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground, ::selection": { backgroundColor: "var(--sql-selection)" },
+  ".cm-activeLine": { backgroundColor: "var(--sql-active-line)" },
+  ".cm-matchingBracket": { backgroundColor: "var(--sql-selection)", outline: "1px solid var(--border-strong)" },
+  ".cm-placeholder": { color: "var(--fg-muted)" },
+  ".cm-tooltip": { backgroundColor: "var(--bg-raised)", color: "var(--fg)", border: "1px solid var(--border)" },
+  ".cm-tooltip-autocomplete > ul > li[aria-selected]": { backgroundColor: "var(--accent)", color: "var(--accent-fg)" },
+});
+
+function readSchema(textarea: HTMLTextAreaElement): Record<string, string[]> {
+  try {
+    const parsed: unknown = JSON.parse(textarea.dataset.schema ?? "{}");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, string[]>;
+  } catch {
+    // A page without a schema still gets an editor, just no name completion.
+  }
+  return {};
+}
+
+/** Announce something to screen readers (and show it) next to the editor's buttons. */
+function status(form: HTMLFormElement): HTMLElement {
+  let el = form.querySelector<HTMLElement>(".sql-editor-status");
+  if (!el) {
+    el = document.createElement("span");
+    el.className = "sql-editor-status";
+    el.setAttribute("role", "status");
+    form.querySelector(".form-actions")?.append(el);
+  }
+  return el;
+}
+
+/** Rebuild the parameter fields for these names, keeping what was typed into fields that remain. */
+function renderParameters(form: HTMLFormElement, names: string[]): void {
+  const fieldset = form.querySelector<HTMLFieldSetElement>(".query-parameters");
+  if (!fieldset) return;
+  const values = new Map<string, string>();
+  for (const input of fieldset.querySelectorAll<HTMLInputElement>("input[name]")) values.set(input.name, input.value);
+  const current = [...fieldset.querySelectorAll<HTMLInputElement>("input[name]")].map((i) => i.name);
+  if (current.length === names.length && current.every((n, i) => n === names[i])) return;
+  const fromUrl = new URLSearchParams(location.search);
+  for (const row of fieldset.querySelectorAll(".query-parameter")) row.remove();
+  names.forEach((name, i) => {
+    const row = document.createElement("div");
+    row.className = "query-parameter";
+    const label = document.createElement("label");
+    label.htmlFor = `qp-${i}`;
+    label.textContent = name;
+    const input = document.createElement("input");
+    input.type = "text";
+    input.id = `qp-${i}`;
+    input.name = name;
+    input.value = values.get(name) ?? fromUrl.get(name) ?? "";
+    row.append(label, input);
+    fieldset.append(row);
+  });
+  fieldset.hidden = names.length === 0;
+}
+
+function watchParameters(form: HTMLFormElement, url: string | undefined): (sql: string) => void {
+  if (!url || !form.querySelector(".query-parameters")) return () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let latest = 0;
+  return (text: string) => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const ticket = ++latest;
+      try {
+        const response = await fetch(`${url}?${new URLSearchParams({ sql: text })}`, { headers: { accept: "application/json" } });
+        if (!response.ok) return;
+        const body = (await response.json()) as { parameters?: unknown };
+        // Only the answer to the latest edit counts: replies may arrive out of order.
+        if (ticket === latest && Array.isArray(body.parameters)) renderParameters(form, body.parameters.map(String));
+      } catch {
+        // Offline or refused: the fields refresh when the query runs instead.
+      }
+    }, 300);
+  };
+}
+
+function enhance(textarea: HTMLTextAreaElement): void {
+  const form = textarea.form;
+  if (!form) return;
+  const refreshParameters = watchParameters(form, textarea.dataset.parametersUrl);
+  const submit = () => {
+    textarea.value = view.state.doc.toString();
+    form.requestSubmit();
+    return true;
+  };
+  const labelledBy = textarea.labels?.[0]?.id;
+  const describedBy = textarea.getAttribute("aria-describedby");
+  const view: EditorView = new EditorView({
+    state: EditorState.create({
+      doc: textarea.value,
+      extensions: [
+        Prec.highest(keymap.of([
+          { key: "Mod-Enter", run: submit },
+          { key: "Shift-Enter", run: submit },
+        ])),
+        history(),
+        drawSelection(),
+        indentOnInput(),
+        bracketMatching(),
+        closeBrackets(),
+        highlightActiveLine(),
+        autocompletion(),
+        keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
+        sql({ dialect: SQLite, schema: readSchema(textarea) }),
+        syntaxHighlighting(highlight),
+        theme,
+        EditorView.lineWrapping,
+        placeholder("select * from …"),
+        // Tab moves focus on (no indentWithTab): keyboard users must be able to leave the editor.
+        EditorView.contentAttributes.of({
+          "aria-multiline": "true",
+          ...(labelledBy ? { "aria-labelledby": labelledBy } : { "aria-label": "SQL query" }),
+          ...(describedBy ? { "aria-describedby": describedBy } : {}),
+          ...(textarea.getAttribute("aria-invalid") ? { "aria-invalid": "true" } : {}),
+        }),
+        EditorView.updateListener.of((update) => {
+          if (!update.docChanged) return;
+          const text = update.state.doc.toString();
+          textarea.value = text;
+          refreshParameters(text);
+        }),
+      ],
+    }),
+  });
+  // The shortcut is the editor's: the help text mentions it only once the editor is there.
+  form.querySelector<HTMLElement>(".sql-editor-keys")?.removeAttribute("hidden");
+  view.dom.classList.add("sql-editor-cm");
+  textarea.after(view.dom);
+  textarea.hidden = true;
+  // The label points at the textarea; clicking it should reach the editor that replaced it.
+  textarea.labels?.[0]?.addEventListener("click", (e) => {
+    e.preventDefault();
+    view.focus();
+  });
+  form.addEventListener("submit", () => {
+    textarea.value = view.state.doc.toString();
+  });
+
+  const format = document.createElement("button");
+  format.type = "button";
+  format.className = "sql-format";
+  format.textContent = "Format SQL";
+  format.addEventListener("click", () => {
+    const before = view.state.doc.toString();
+    try {
+      const after = formatDialect(before, { dialect: sqlite, keywordCase: "upper", tabWidth: 2, paramTypes: { named: [":"] } });
+      view.dispatch({ changes: { from: 0, to: before.length, insert: after } });
+      status(form).textContent = "";
+    } catch (err) {
+      status(form).textContent = `Could not format this SQL: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
+    }
+    view.focus();
+  });
+  const actions = form.querySelector(".form-actions");
+  const run = actions?.querySelector("button[type=submit]");
+  if (run) run.after(format);
+  else if (actions) actions.append(format);
+  else view.dom.after(format);
+}
+
+for (const textarea of document.querySelectorAll<HTMLTextAreaElement>("textarea[data-sql-editor]")) enhance(textarea);
