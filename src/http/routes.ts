@@ -12,6 +12,7 @@ import { databasePage } from "../pages/database.js";
 import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
 import { sqlQueryPage, queryParametersPage } from "../pages/query.js";
+import { jumpPage } from "../pages/jump.js";
 import { staticMountFile } from "../pages/static.js";
 import { messagesDebugPage } from "../pages/messages-debug.js";
 import { faviconPage, staticAssetPage } from "../pages/assets.js";
@@ -45,6 +46,7 @@ export const ROUTES: Route[] = [
   { name: "threads", pattern: new RegExp(`^/-/threads${JSON_ONLY}$`), methods: GET, handler: threadsPage },
   { name: "databases", pattern: new RegExp(`^/-/databases${JSON_ONLY}$`), methods: GET, handler: databasesPage },
   { name: "actor", pattern: new RegExp(`^/-/actor${JSON_ONLY}$`), methods: GET, handler: actorPage },
+  { name: "jump", pattern: new RegExp(`^/-/jump${JSON_ONLY}$`), methods: GET, handler: jumpPage },
   { name: "messages", pattern: /^\/-\/messages$/, methods: GET, handler: messagesDebugPage },
   { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
   { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },

@@ -1,2 +1,3 @@
 /** The script every page loads: the plugin manager, menus, the jump dialog and the table page's controls. */
+import "./jump.js";
 import "./table.js";
