@@ -35,7 +35,7 @@ const JSON_ONLY = String.raw`(?<format>\.json)?`;
 export const ROUTES: Route[] = [
   { name: "index", pattern: /^\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
   { name: "index-default", pattern: /^\/-\/(?<format>\.json)?$/, methods: GET, handler: indexPage },
-  { name: "dash", pattern: /^\/-$/, methods: GET, handler: async () => redirect("/-/", 301) },
+  { name: "dash", pattern: /^\/-$/, methods: GET, handler: async (_req, a) => redirect(a.path("/-/"), 301) },
   { name: "favicon", pattern: /^\/favicon\.ico$/, methods: GET, handler: faviconPage },
   { name: "static", pattern: /^\/-\/static\/(?<path>.+)$/, methods: GET, handler: staticAssetPage },
   { name: "memory-alias", pattern: /^\/:memory:(?<rest>.*)$/, methods: GET, handler: async (req, a) => redirect(a.path(`/_memory${req.params.rest}${req.queryString ? "?" + req.queryString : ""}`)) },
