@@ -118,7 +118,8 @@ test("another site cannot plant messages: cross-site requests are refused", asyn
     assert.equal(r.headers.get("set-cookie"), null, JSON.stringify(headers));
   }
   const host = new URL(server.url).host;
-  for (const headers of [{ origin: `http://${host}` }, { referer: `http://${host}/-/messages` }, {}]) {
+  const sameSite: Record<string, string>[] = [{ origin: `http://${host}` }, { referer: `http://${host}/-/messages` }, {}];
+  for (const headers of sameSite) {
     const r = await server.get("/-/messages?message=ok", { headers });
     assert.equal(r.status, 302, JSON.stringify(headers));
   }
