@@ -169,6 +169,8 @@ export async function customPage(almanac: Almanac, req: AlmanacRequest): Promise
   const page = findPage(almanac, req.path);
   if (!page) return null;
   ensure(almanac, req, "view-instance");
+  // `request.url_vars` are the page's own variables, not those of the route that did not match.
+  req.params = { ...page.variables };
   const state: PageState = { status: 200, headers: {}, failure: null };
   let reply: Reply;
   try {

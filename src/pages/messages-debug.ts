@@ -43,7 +43,8 @@ export async function messagesDebugPage(req: AlmanacRequest, almanac: Almanac): 
   ensure(almanac, req, "view-instance");
   const message = req.arg("message");
   const typeName = req.arg("message_type");
-  if (message === undefined && typeName === undefined) {
+  // A HEAD never changes anything: it gets the form's headers.
+  if ((message === undefined && typeName === undefined) || req.method === "HEAD") {
     return renderPage(almanac, req, {
       templates: ["messages_debug.html"],
       context: { title: "Debug messages", action: almanac.path("/-/messages"), types: Object.keys(TYPES) },

@@ -22,7 +22,7 @@ before(async () => {
   write(templates, "pages/about/team.html", "<p id=team>The team</p>");
   write(templates, "pages/shop/special.html", "<p id=special>Not a table</p>");
   write(templates, "pages/people/{name}.html", '{% extends "base.html" %}{% block content %}<p id="person">Person: {{ name }}</p>{% endblock %}');
-  write(templates, "pages/people/{name}/{section}.html", "<p id=section>{{ name }} / {{ section }}</p>");
+  write(templates, "pages/people/{name}/{section}.html", "<p id=section>{{ name }} / {{ section }}</p><p id=vars>{{ request.url_vars | dump }}</p>");
   write(templates, "pages/people/fixed.html", "<p id=fixed>Exact file wins</p>");
   write(templates, "pages/teapot.html", '{{ custom_status(418) }}{{ custom_header("X-Teapot", "short and stout") }}{{ custom_header("Content-Type", "text/plain; charset=utf-8") }}I am a teapot');
   write(templates, "pages/moved.html", '{{ custom_redirect("/about") }}');
@@ -63,7 +63,9 @@ test("a custom page never shadows a route that answers: /shop/items is the table
 
 test("{variable} file and directory names capture path segments into the context, escaped", async () => {
   assert.match(await (await server.get("/people/simon")).text(), /<p id="person">Person: simon<\/p>/);
-  assert.match(await (await server.get("/people/simon/bio")).text(), /<p id=section>simon \/ bio<\/p>/);
+  const nested = await (await server.get("/people/simon/bio")).text();
+  assert.match(nested, /<p id=section>simon \/ bio<\/p>/);
+  assert.match(nested, /<p id=vars>\{&quot;name&quot;:&quot;simon&quot;,&quot;section&quot;:&quot;bio&quot;\}<\/p>/);
   assert.match(await (await server.get("/people/fixed")).text(), /Exact file wins/);
   const hostile = await (await server.get("/people/~3Cscript~3E")).text();
   assert.ok(!hostile.includes("<script>"));

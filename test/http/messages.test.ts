@@ -104,6 +104,12 @@ test("an empty message goes back to the form with an error message; an unknown t
   assert.equal((await server.get("/-/messages?message=x&message_type=DEBUG", { headers: { "sec-fetch-site": "same-origin" } })).status, 400);
 });
 
+test("a HEAD request never adds a message", async () => {
+  const r = await server.get("/-/messages?message=x", { method: "HEAD", headers: { "sec-fetch-site": "same-origin" } });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get("set-cookie"), null);
+});
+
 test("another site cannot plant messages: cross-site requests are refused", async () => {
   const cases: Record<string, string>[] = [
     { "sec-fetch-site": "cross-site" },
