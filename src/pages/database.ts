@@ -8,6 +8,7 @@ import { renderDatabaseView } from "../render/views/database.js";
 import type { Actor } from "../auth/permissions.js";
 import { dataFormat, databaseColor, resolveDatabase, canViewTable } from "./common.js";
 import { tableCount, COUNT_LIMIT } from "./counts.js";
+import { canDownload, downloadDatabase } from "./download.js";
 
 /** Per-table count budget on the database page (Datasette: 100 ms). */
 const DATABASE_PAGE_COUNT_MS = 100;
@@ -29,10 +30,11 @@ export async function databasePage(req: AlmanacRequest, almanac: Almanac): Promi
     const fmt = req.params.format ? `.${req.params.format}` : "";
     return redirect(almanac.path(`/${req.params.db}/-/query${fmt}?${req.queryString}`));
   }
+  if (req.params.format === "db") return downloadDatabase(req, almanac, resolveDatabase(almanac, req));
   const format = dataFormat(req);
   const db = resolveDatabase(almanac, req);
   const data = await databaseData(almanac, req, db);
-  if (format === "html") return renderDatabaseView(almanac, req, data as unknown as DatabaseData, { color: await databaseColor(db) });
+  if (format === "html") return renderDatabaseView(almanac, req, data as unknown as DatabaseData, { color: await databaseColor(db), download: canDownload(almanac, req.actor, db) });
   return json(data);
 }
 

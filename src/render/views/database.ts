@@ -12,13 +12,25 @@ import { cssClass } from "../templates.js";
 import { plural, safeColor, sqlEditorContext, sqlName } from "./editor.js";
 
 /** "N rows", ">10,000 rows" when the count stopped at its cap, "Many rows" when it ran out of time. */
+/** 1,234 bytes → "1.2 KB" (Datasette's format_bytes, in units of 1,024). */
+export function formatBytes(bytes: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value.toLocaleString("en")} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
 export function tableCountText(count: number | null, truncated: boolean): string {
   if (count === null) return "Many rows";
   if (truncated) return `>${(10000).toLocaleString("en")} rows`;
   return plural(count, "row");
 }
 
-export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string }): Reply {
+export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string; download: boolean }): Reply {
   const urls = urlsFor(almanac);
   const db = data.database;
   const showHidden = argIsTrue(req.arg("_show_hidden"));
@@ -45,6 +57,7 @@ export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: 
     database: db,
     color: safeColor(opts.color),
     private: data.private,
+    download: opts.download ? { href: `${urls.database(db)}.db`, name: `${db}.db`, size: formatBytes(data.size) } : null,
     metadata: metadataContext(meta),
     sql_editor: data.allow_execute_sql
       ? { action: `${urls.database(db)}/-/query`, ...sqlEditorContext(almanac, db, first ? `select * from ${sqlName(first.name)}` : "", data.table_columns) }
