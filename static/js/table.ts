@@ -196,9 +196,11 @@ function closeMenu(returnFocus: boolean): void {
   if (!openMenu) return;
   const { button, menu } = openMenu;
   openMenu = null;
+  // Focus inside a menu that disappears would fall to <body>: it goes back to the button.
+  const focusInside = menu.contains(document.activeElement);
   menu.hidden = true;
   button.setAttribute("aria-expanded", "false");
-  if (returnFocus) button.focus();
+  if (returnFocus || focusInside) button.focus();
 }
 
 function onMenuKeydown(event: KeyboardEvent): void {

@@ -2,6 +2,7 @@
  * @module Helpers the page views share: query-string edits that keep base_url, first-existing template
  * look-ups, row and foreign-key URLs, metadata for the templates, number formatting.
  */
+import nunjucks from "nunjucks";
 import type { Almanac } from "../../app.js";
 import type { Database } from "../../db/index.js";
 import type { AlmanacRequest } from "../../http/request.js";
@@ -52,9 +53,15 @@ export function keyValue(v: unknown): unknown {
   return v !== null && typeof v === "object" && "value" in (v as Record<string, unknown>) ? (v as { value: unknown }).value : v;
 }
 
-/** The `<pks>` part of a row URL: key values tilde-encoded and joined with commas. */
-export function rowKeyPath(keyColumns: string[], row: Record<string, unknown>): string {
-  return keyColumns.map((k) => tildeEncode(String(keyValue(row[k])))).join(",");
+/**
+ * The `<pks>` part of a row URL: key values tilde-encoded and joined with commas. Null when a key value
+ * cannot be looked up through a URL — a NULL (allowed in a compound key) or a BLOB (as in FTS5's
+ * `_idx` tables): such rows get no link rather than one that leads nowhere.
+ */
+export function rowKeyPath(keyColumns: string[], row: Record<string, unknown>): string | null {
+  const values = keyColumns.map((k) => keyValue(row[k]));
+  if (values.some((v) => v === null || v === undefined || typeof v === "object")) return null;
+  return values.map((v) => tildeEncode(String(v))).join(",");
 }
 
 /**
@@ -80,4 +87,17 @@ export function foreignKeyHref(almanac: Almanac, db: Database, otherTable: strin
  */
 export function pageMetadata(raw: Record<string, unknown> | undefined): Record<string, unknown> {
   return { ...(raw ?? {}), ...metadataContext(raw) };
+}
+
+/**
+ * Phone-width labels for the rows table: `td:nth-of-type(n)::before { content: "<name>" }` per column. Names
+ * become CSS escapes (`\3c `) for everything but letters, digits, space, `_` and `-`, so the text can close
+ * neither the string nor the <style> block, and needs no HTML escaping (which inside <style> would show).
+ */
+export function mobileLabelsCss(columns: string[]): nunjucks.runtime.SafeString {
+  const rules = columns.map((name, i) => {
+    const content = name.replace(/[^a-zA-Z0-9 _-]/gu, (c) => `\\${c.codePointAt(0)!.toString(16)} `);
+    return `  .rows-and-columns td:nth-of-type(${i + 1})::before { content: "${content}"; }\n`;
+  });
+  return new nunjucks.runtime.SafeString(rules.join(""));
 }

@@ -11,7 +11,7 @@ import type { Expandable } from "../../query/labels.js";
 import { displayCell, type DisplayCell } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
-import { firstTemplate, foreignKeyHref, formatCount, pageMetadata, pathWithArgs } from "./common.js";
+import { firstTemplate, foreignKeyHref, formatCount, mobileLabelsCss, pageMetadata, pathWithArgs } from "./common.js";
 import type { HeaderColumn } from "./table.js";
 
 export interface RowViewInput {
@@ -71,10 +71,11 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     const fk = expandable.get(col.name);
     const expanded = fk !== undefined && raw !== null && typeof raw === "object" && "label" in raw;
     // The row page shows every character: no truncation.
-    return displayCell(raw, col.name, col.css, 0, {
+    const cell = displayCell(raw, col.name, col.css, 0, {
       foreignKey: expanded ? (v) => foreignKeyHref(almanac, db, fk.otherTable, fk.otherColumn, v) : undefined,
       blob: () => `${keyPath}.blob?${new URLSearchParams([["_blob_column", col.name]]).toString()}`,
     });
+    return col.is_pk ? { ...cell, cls: `${cell.cls} is-pk` } : cell;
   });
 
   const foreignKeyTables = ((data.foreign_key_tables as ForeignKeyTable[] | undefined) ?? []).map((f) => ({
@@ -94,6 +95,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     renderers: { json: jsonTwin(almanac, req) },
     url_csv: pathWithArgs(almanac, req, {}, `${req.path}.csv`),
     display_columns: columns,
+    mobile_labels_css: mobileLabelsCss(columnNames),
     display_rows: [cells],
     foreign_key_tables: foreignKeyTables,
     custom_table_templates: partials,

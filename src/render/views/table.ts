@@ -15,7 +15,7 @@ import type { FacetResult, SuggestedFacet } from "../../pages/facets.js";
 import { displayCell, type DisplayCell } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
-import { changePairs, firstTemplate, foreignKeyHref, formatCount, keyValue, pageMetadata, pathWithArgs, rowKeyPath, type ArgChanges } from "./common.js";
+import { changePairs, firstTemplate, foreignKeyHref, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, type ArgChanges } from "./common.js";
 
 /** What the table page hands to its view. */
 export interface TableViewInput {
@@ -167,6 +167,14 @@ function columnChooser(req: AlmanacRequest, table: TableInfo, tablePath: string,
   };
 }
 
+/** A key value as plain text for an unlinked Link cell. */
+function displayText(v: unknown): string {
+  const value = keyValue(v);
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "object") return "<Binary>";
+  return String(value);
+}
+
 /** Build the table page's context from its data object and render `table-<db>-<t>.html` / `table.html`. */
 export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: TableViewInput): Reply {
   const { db, table, data, sort } = input;
@@ -212,7 +220,8 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     const cells: DisplayCell[] = [];
     for (const col of columns) {
       if (col.is_link) {
-        const text = keyColumns.map((k) => String(keyValue(row[k]))).join(",");
+        // Unaddressable keys (NULL, BLOB) show as their cells would, unlinked.
+        const text = keyPath === null ? keyColumns.map((k) => displayText(row[k])).join(",") : keyColumns.map((k) => String(keyValue(row[k]))).join(",");
         cells.push({ ...displayCell(text, "Link", "Link", 0, { row: rowUrl }), value_type: "pk", cls: "col-Link type-pk" });
         continue;
       }
@@ -300,6 +309,7 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     facet_results: data.facet_results,
     sorted_facet_results: facetPanels(almanac, req, db.name, table.name, sortedFacets),
     display_columns: columns,
+    mobile_labels_css: mobileLabelsCss(columns.map((c) => c.name)),
     display_rows: displayRows,
     primary_keys: data.primary_keys,
     column_chooser: columnChooser(req, table, tablePath, shownColumns),
