@@ -7,6 +7,7 @@ import type { Almanac } from "../../app.js";
 import type { Database } from "../../db/index.js";
 import type { AlmanacRequest } from "../../http/request.js";
 import { tildeEncode } from "../../http/tilde.js";
+import type { DisplayCell } from "../cells.js";
 import { urlWithQuery } from "../../pages/common.js";
 import { metadataContext, templatesFor, urlsFor } from "../html.js";
 
@@ -65,20 +66,22 @@ export function rowKeyPath(keyColumns: string[], row: Record<string, unknown>): 
 }
 
 /**
- * Where a foreign-key value leads: the referenced row when the key points at that table's primary key
- * (or rowid), otherwise the referenced table filtered to the value. Null when the table is gone.
+ * Where the values of a foreign key lead: the referenced row when the key points at that table's primary key
+ * (or rowid), otherwise the referenced table filtered to the value. Null when the table is gone. Made once per
+ * column: the URL prefix is encoded once, not once per cell.
  */
-export function foreignKeyHref(almanac: Almanac, db: Database, otherTable: string, otherColumn: string, value: unknown): string | null {
+export function foreignKeyLinker(almanac: Almanac, db: Database, otherTable: string, otherColumn: string): (value: unknown) => string | null {
   const urls = urlsFor(almanac);
   const other = db.schema().resolve(otherTable);
-  if (!other) return null;
+  if (!other) return () => null;
   const isKey =
     (other.primaryKeys.length === 1 && other.primaryKeys[0] === otherColumn) ||
     (other.usesRowid && otherColumn.toLowerCase() === "rowid");
-  if (isKey) return urls.row(db.name, other.name, tildeEncode(String(value)));
+  const tableUrl = urls.table(db.name, other.name);
+  if (isKey) return (value) => `${tableUrl}/${tildeEncode(String(value))}`;
   // A column starting with `_` would be a special argument: filter it as `col__exact`.
   const key = otherColumn.startsWith("_") ? `${otherColumn}__exact` : otherColumn;
-  return `${urls.table(db.name, other.name)}?${new URLSearchParams([[key, String(value)]]).toString()}`;
+  return (value) => `${tableUrl}?${new URLSearchParams([[key, String(value)]]).toString()}`;
 }
 
 /**
@@ -100,4 +103,19 @@ export function mobileLabelsCss(columns: string[]): nunjucks.runtime.SafeString 
     return `  .rows-and-columns td:nth-of-type(${i + 1})::before { content: "${content}"; }\n`;
   });
   return new nunjucks.runtime.SafeString(rules.join(""));
+}
+
+/**
+ * The `<tr>`s of the rows table as one string. The cells are displayCell's escaped HTML and the classes
+ * are CSS class names, so nothing here needs escaping again; building it here rather than looping in the
+ * template keeps a 100-row page fast. Templates that lay rows out differently loop over `display_rows`.
+ */
+export function rowsHtml(rows: DisplayCell[][]): nunjucks.runtime.SafeString {
+  let out = "";
+  for (const row of rows) {
+    out += "<tr>";
+    for (const cell of row) out += `<td class="${cell.cls}">${cell.value.toString()}</td>`;
+    out += "</tr>\n";
+  }
+  return new nunjucks.runtime.SafeString(out);
 }

@@ -11,7 +11,7 @@ import type { Expandable } from "../../query/labels.js";
 import { displayCell, type DisplayCell } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
-import { firstTemplate, foreignKeyHref, formatCount, mobileLabelsCss, pageMetadata, pathWithArgs } from "./common.js";
+import { firstTemplate, foreignKeyLinker, formatCount, mobileLabelsCss, pageMetadata, rowsHtml, pathWithArgs } from "./common.js";
 import type { HeaderColumn } from "./table.js";
 
 export interface RowViewInput {
@@ -72,7 +72,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     const expanded = fk !== undefined && raw !== null && typeof raw === "object" && "label" in raw;
     // The row page shows every character: no truncation.
     const cell = displayCell(raw, col.name, col.css, 0, {
-      foreignKey: expanded ? (v) => foreignKeyHref(almanac, db, fk.otherTable, fk.otherColumn, v) : undefined,
+      foreignKey: expanded ? foreignKeyLinker(almanac, db, fk.otherTable, fk.otherColumn) : undefined,
       blob: () => `${keyPath}.blob?${new URLSearchParams([["_blob_column", col.name]]).toString()}`,
     });
     return col.is_pk ? { ...cell, cls: `${cell.cls} is-pk` } : cell;
@@ -97,6 +97,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     display_columns: columns,
     mobile_labels_css: mobileLabelsCss(columnNames),
     display_rows: [cells],
+    rows_html: rowsHtml([cells]),
     foreign_key_tables: foreignKeyTables,
     custom_table_templates: partials,
     table_partial: firstTemplate(almanac, partials),

@@ -15,7 +15,7 @@ import type { FacetResult, SuggestedFacet } from "../../pages/facets.js";
 import { displayCell, type DisplayCell } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
-import { changePairs, firstTemplate, foreignKeyHref, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, type ArgChanges } from "./common.js";
+import { changePairs, firstTemplate, foreignKeyLinker, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, rowsHtml, type ArgChanges } from "./common.js";
 
 /** What the table page hands to its view. */
 export interface TableViewInput {
@@ -214,31 +214,35 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
   }
 
   const truncateAt = settings.truncate_cells_html;
+  // What each column needs per cell, worked out once (a 100-row page has thousands of cells).
+  const cellPlans = columns.map((col) => ({
+    col,
+    fk: expandable.has(col.name) ? foreignKeyLinker(almanac, db, expandable.get(col.name)!.other_table, expandable.get(col.name)!.other_column) : undefined,
+    linksRow: !linkColumn && !col.is_link && col.name === keyColumns[0],
+    blobQuery: new URLSearchParams([["_blob_column", col.name]]).toString(),
+  }));
+  const noLinks = {};
   const displayRows: DisplayCell[][] = rows.map((row) => {
     const keyPath = keyColumns.length ? rowKeyPath(keyColumns, row) : null;
-    const rowUrl = keyPath === null ? null : urls.row(db.name, table.name, keyPath);
-    const cells: DisplayCell[] = [];
-    for (const col of columns) {
+    const rowUrl = keyPath === null ? null : `${tablePath}/${keyPath}`;
+    return cellPlans.map(({ col, fk, linksRow, blobQuery }) => {
       if (col.is_link) {
         // Unaddressable keys (NULL, BLOB) show as their cells would, unlinked.
         const text = keyPath === null ? keyColumns.map((k) => displayText(row[k])).join(",") : keyColumns.map((k) => String(keyValue(row[k]))).join(",");
-        cells.push({ ...displayCell(text, "Link", "Link", 0, { row: rowUrl }), value_type: "pk", cls: "col-Link type-pk" });
-        continue;
+        return { ...displayCell(text, "Link", "Link", 0, { row: rowUrl }), value_type: "pk", cls: "col-Link type-pk" };
       }
       const raw = row[col.name];
-      const linksRow = !linkColumn && rowUrl !== null && col.name === keyColumns[0];
-      const fk = expandable.get(col.name);
-      const expanded = fk !== undefined && raw !== null && typeof raw === "object" && "label" in raw;
-      cells.push(
-        displayCell(raw, col.name, col.css, truncateAt, {
-          row: linksRow ? rowUrl : null,
-          // Nested links are invalid: a key cell that is also a foreign key links to its own row.
-          foreignKey: expanded && !linksRow ? (v) => foreignKeyHref(almanac, db, fk.other_table, fk.other_column, v) : undefined,
-          blob: () => (keyPath === null ? null : `${urls.row(db.name, table.name, keyPath)}.blob?${new URLSearchParams([["_blob_column", col.name]]).toString()}`),
-        }),
-      );
-    }
-    return cells;
+      if (raw === null || typeof raw !== "object") {
+        return displayCell(raw, col.name, col.css, truncateAt, linksRow && rowUrl !== null ? { row: rowUrl } : noLinks);
+      }
+      const expanded = fk !== undefined && "label" in raw;
+      return displayCell(raw, col.name, col.css, truncateAt, {
+        row: linksRow ? rowUrl : null,
+        // Nested links are invalid: a key cell that is also a foreign key links to its own row.
+        foreignKey: expanded && !(linksRow && rowUrl !== null) ? fk : undefined,
+        blob: () => (rowUrl === null ? null : `${rowUrl}.blob?${blobQuery}`),
+      });
+    });
   });
 
   const count = data.count as number | null | undefined;
@@ -311,6 +315,7 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     display_columns: columns,
     mobile_labels_css: mobileLabelsCss(columns.map((c) => c.name)),
     display_rows: displayRows,
+    rows_html: rowsHtml(displayRows),
     primary_keys: data.primary_keys,
     column_chooser: columnChooser(req, table, tablePath, shownColumns),
     next: nextToken,
