@@ -69,6 +69,18 @@ export class Database {
     return this.schemaCache;
   }
 
+  /**
+   * A token that changes whenever the file's contents may have: constant for immutable databases; for mutable
+   * ones SQLite's `data_version` on this process's own reading connection (it moves when any other connection,
+   * ours or another process's, commits) with the schema version. Cheap: it reads a counter, not the data.
+   */
+  dataVersion(): string {
+    if (!this.isMutable) return "immutable";
+    const data = this.meta.pragma("data_version", { simple: true }) as number;
+    const schema = this.meta.pragma("schema_version", { simple: true }) as number;
+    return `${data}.${schema}`;
+  }
+
   /** Check the schema now (used after writes and by tests). */
   refreshSchema(): Schema {
     this.schemaCheckedAt = 0;

@@ -19,6 +19,7 @@ import {
 import { encodeCell, setKey, type Shape } from "../render/json.js";
 import { defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
+import { Memo } from "../db/memo.js";
 import { canViewTable, timeLimit, urlWithQuery } from "./common.js";
 
 export const FACET_EXTRA_NAMES = ["facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results"] as const;
@@ -222,9 +223,39 @@ async function labelValues(input: FacetInput, column: string, values: unknown[],
   }
 }
 
+/**
+ * Suggestions, per (database contents, table, filters, columns, facets already shown): one query per column
+ * and facet type, so they are the costliest part of an HTML table page. Only complete answers are kept: a
+ * check that timed out may succeed next time.
+ */
+type Suggestion = { column: string; type: FacetRequest["type"]; arg: string };
+const suggestionMemos = new WeakMap<Database, Memo<Suggestion[]>>();
+function suggestionMemo(db: Database): Memo<Suggestion[]> {
+  let memo = suggestionMemos.get(db);
+  if (!memo) suggestionMemos.set(db, (memo = new Memo(500)));
+  return memo;
+}
+const keyPart = (_: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v);
+
 /** Suggestions: never fail the page; a suggestion whose query times out or errors is simply dropped. */
 async function suggestFacets(input: FacetInput, requests: FacetRequest[], facetSize: number): Promise<SuggestedFacet[]> {
-  const { almanac, req, db, table, plan } = input;
+  const { req, db, table, plan } = input;
+  const columns = plan.selectColumns.filter((c) => table.columns.some((x) => x.name === c));
+  const src = source(input);
+  const version = db.dataVersion();
+  const key = JSON.stringify([table.name, src.whereSql, src.whereParams, columns, facetSize, requests.map((f) => [f.type, f.column])], keyPart);
+  let found = suggestionMemo(db).get(key, version);
+  if (!found) {
+    const computed = await findSuggestions(input, requests, facetSize, columns);
+    found = computed.suggestions;
+    if (computed.complete) suggestionMemo(db).set(key, version, found);
+  }
+  const here = pageUrl(input, req.pairs, true);
+  return found.map((s) => ({ name: s.column, ...(s.type === "column" ? {} : { type: s.type }), toggle_url: appendPair(here, [s.arg, s.column]) }));
+}
+
+async function findSuggestions(input: FacetInput, requests: FacetRequest[], facetSize: number, columns: string[]) {
+  const { almanac, req, db } = input;
   const limit = budget(almanac.settings.facet_suggest_time_limit_ms, timeLimit(almanac, req));
   const run = async (q: FacetQuery) => (await db.execute(q.sql, q.params, { timeLimitMs: limit })).rows;
   const src = source(input);
@@ -232,11 +263,10 @@ async function suggestFacets(input: FacetInput, requests: FacetRequest[], facetS
   try {
     rowCount = Number((await run(suggestRowCountSql(src)))[0][0]);
   } catch {
-    return [];
+    return { suggestions: [], complete: false };
   }
-  const columns = plan.selectColumns.filter((c) => table.columns.some((x) => x.name === c));
-  const checks: Promise<SuggestedFacet | null>[] = [];
-  const here = pageUrl(input, req.pairs, true);
+  let complete = true;
+  const checks: Promise<Suggestion | null>[] = [];
   for (const type of facetTypes()) {
     if (!type.suggest) continue;
     const already = new Set(requests.filter((f) => f.type === type.type).map((f) => f.column));
@@ -244,20 +274,17 @@ async function suggestFacets(input: FacetInput, requests: FacetRequest[], facetS
       if (already.has(column)) continue;
       checks.push(
         type.suggest({ ...src, column, facetSize, rowCount, run }).then(
-          (yes) =>
-            yes
-              ? {
-                  name: column,
-                  ...(type.type === "column" ? {} : { type: type.type }),
-                  toggle_url: appendPair(here, [type.arg, column]),
-                }
-              : null,
-          () => null,
+          (yes) => (yes ? { column, type: type.type, arg: type.arg } : null),
+          () => {
+            complete = false;
+            return null;
+          },
         ),
       );
     }
   }
-  return (await Promise.all(checks)).filter((s): s is SuggestedFacet => s !== null);
+  const suggestions = (await Promise.all(checks)).filter((s) => s !== null);
+  return { suggestions, complete };
 }
 
 /** What the facet extras read. The table page's extra context extends it. */

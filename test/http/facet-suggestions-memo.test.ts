@@ -1,0 +1,31 @@
+/** @module HTTP: remembered facet suggestions follow the data — another process's commit changes them at once. */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
+
+let server: TestServer;
+let path: string;
+
+before(async () => {
+  path = makeDatabase(join(tempDir(), "shop.db"), "create table items (id integer primary key, kind text, colour text)", (db) => {
+    const insert = db.prepare("insert into items (kind, colour) values (?, ?)");
+    // kind has two values (a good facet); colour is unique per row (not a facet).
+    for (let i = 0; i < 40; i++) insert.run(i % 2 ? "hat" : "shoe", `colour-${i}`);
+  });
+  server = await startServer({ databases: [{ path, immutable: false }] });
+});
+after(async () => server.close());
+
+const suggested = async () => (await server.json("/shop/items.json?_extra=suggested_facets&_size=0")).body.suggested_facets.map((s: { name: string }) => s.name);
+
+test("suggestions are the same when asked twice, and change as soon as the data does", async () => {
+  assert.deepEqual(await suggested(), ["kind"]);
+  assert.deepEqual(await suggested(), ["kind"]);
+  // Another connection (as another process would) makes colour repetitive: it becomes a good facet.
+  const other = new Database(path);
+  other.prepare("update items set colour = case when id % 2 then 'red' else 'blue' end").run();
+  other.close();
+  assert.deepEqual(await suggested(), ["kind", "colour"]);
+});
