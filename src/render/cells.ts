@@ -42,40 +42,53 @@ function base64Bytes(encoded: string): number {
   return Math.floor((encoded.length * 3) / 4) - padding;
 }
 
-function typeOf(raw: unknown): string {
-  if (raw === null || raw === undefined) return "none";
-  if (typeof raw === "bigint") return "int";
-  if (typeof raw === "number") return Number.isInteger(raw) ? "int" : "float";
-  if (typeof raw === "object" && "$base64" in raw) return "bytes";
-  if (typeof raw === "object" && "label" in raw) return "fk";
-  return "str";
+const NEEDS_ESCAPE = /[&<>"']/;
+/** Escape only when needed: most cells are plain numbers and words. */
+function esc(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? escapeHtml(text) : text;
+}
+
+/** A cell's escaped HTML and its value type, as strings: the table page joins thousands of these. */
+export function cellHtml(raw: unknown, truncateAt: number, links: CellLinks = {}): { html: string; type: string } {
+  let type: string;
+  let out: string;
+  if (raw === null || raw === undefined) {
+    type = "none";
+    out = "&nbsp;";
+  } else if (typeof raw === "number" || typeof raw === "bigint") {
+    type = typeof raw === "bigint" || Number.isInteger(raw) ? "int" : "float";
+    const fkHref = links.foreignKey?.(raw);
+    out = fkHref ? `<a href="${esc(fkHref)}">${raw}</a>` : String(raw);
+  } else if (typeof raw === "string") {
+    type = "str";
+    const shown = esc(truncate(raw, truncateAt));
+    const fkHref = links.foreignKey?.(raw);
+    if (fkHref) out = `<a href="${esc(fkHref)}">${shown}</a>`;
+    else if (!links.row && raw.startsWith("http") && isSafeUrl(raw)) out = `<a href="${esc(raw)}" rel="nofollow">${shown}</a>`;
+    else out = shown;
+  } else if (typeof raw === "object" && "$base64" in raw) {
+    type = "bytes";
+    const bytes = base64Bytes(String((raw as unknown as { encoded: string }).encoded ?? ""));
+    const text = `&lt;Binary:&nbsp;${bytes.toLocaleString("en")}&nbsp;byte${bytes === 1 ? "" : "s"}&gt;`;
+    const href = links.blob?.();
+    out = href ? `<a class="blob-download" href="${esc(href)}">${text}</a>` : text;
+  } else if (typeof raw === "object" && "label" in raw) {
+    type = "fk";
+    const { value, label } = raw as { value: unknown; label: unknown };
+    const href = links.foreignKey?.(value);
+    const shown = esc(truncate(String(label ?? value), truncateAt));
+    out = href ? `<a href="${esc(href)}">${shown}</a>` : shown;
+    if (String(label) !== String(value)) out += `&nbsp;<em>${esc(String(value))}</em>`;
+  } else {
+    type = "str";
+    out = esc(truncate(typeof raw === "object" ? JSON.stringify(raw) : String(raw), truncateAt));
+  }
+  if (links.row) out = `<a href="${esc(links.row)}">${out}</a>`;
+  return { html: out, type };
 }
 
 /** The HTML for one cell. `cssColumn` is the column's CSS class name (to_css_class of the column). */
 export function displayCell(raw: unknown, column: string, cssColumn: string, truncateAt: number, links: CellLinks = {}): DisplayCell {
-  const type = typeOf(raw);
-  let out: string;
-  if (type === "none") {
-    out = "&nbsp;";
-  } else if (type === "bytes") {
-    const bytes = base64Bytes(String((raw as { encoded: string }).encoded ?? ""));
-    const text = `&lt;Binary:&nbsp;${bytes.toLocaleString("en")}&nbsp;byte${bytes === 1 ? "" : "s"}&gt;`;
-    const href = links.blob?.();
-    out = href ? `<a class="blob-download" href="${escapeHtml(href)}">${text}</a>` : text;
-  } else if (type === "fk") {
-    const { value, label } = raw as { value: unknown; label: unknown };
-    const href = links.foreignKey?.(value);
-    const shown = escapeHtml(truncate(String(label ?? value), truncateAt));
-    out = href ? `<a href="${escapeHtml(href)}">${shown}</a>` : shown;
-    if (String(label) !== String(value)) out += `&nbsp;<em>${escapeHtml(String(value))}</em>`;
-  } else {
-    const text = typeof raw === "object" ? JSON.stringify(raw) : String(raw);
-    const shown = escapeHtml(truncate(text, truncateAt));
-    const fkHref = links.foreignKey?.(raw);
-    if (fkHref) out = `<a href="${escapeHtml(fkHref)}">${shown}</a>`;
-    else if (!links.row && isSafeUrl(raw)) out = `<a href="${escapeHtml(raw)}" rel="nofollow">${shown}</a>`;
-    else out = shown;
-  }
-  if (links.row) out = `<a href="${escapeHtml(links.row)}">${out}</a>`;
-  return { column, value: new nunjucks.runtime.SafeString(out), raw, value_type: type, cls: `col-${cssColumn} type-${type}` };
+  const { html, type } = cellHtml(raw, truncateAt, links);
+  return { column, value: new nunjucks.runtime.SafeString(html), raw, value_type: type, cls: `col-${cssColumn} type-${type}` };
 }

@@ -105,16 +105,45 @@ export function mobileLabelsCss(columns: string[]): nunjucks.runtime.SafeString 
   return new nunjucks.runtime.SafeString(rules.join(""));
 }
 
+/** One cell as the rows table needs it: its class and escaped HTML (see cells.ts). */
+export interface CellOut {
+  cls: string;
+  html: string;
+}
+
 /**
- * The `<tr>`s of the rows table as one string. The cells are displayCell's escaped HTML and the classes
- * are CSS class names, so nothing here needs escaping again; building it here rather than looping in the
- * template keeps a 100-row page fast. Templates that lay rows out differently loop over `display_rows`.
+ * `display_rows` for templates that loop over cells themselves (Datasette's `_table.html` overrides): built
+ * only when a template iterates it. `length` is known up front, so `{% if display_rows.length %}` costs nothing.
  */
-export function rowsHtml(rows: DisplayCell[][]): nunjucks.runtime.SafeString {
+export class DisplayRows implements Iterable<DisplayCell[]> {
+  private built: DisplayCell[][] | undefined;
+
+  constructor(
+    readonly length: number,
+    private readonly build: () => DisplayCell[][],
+  ) {}
+
+  [Symbol.iterator](): Iterator<DisplayCell[]> {
+    this.built ??= this.build();
+    return this.built[Symbol.iterator]();
+  }
+}
+
+/** A CellOut as a template-facing DisplayCell. */
+export function toDisplayCell(cell: CellOut, column: string, raw: unknown, type: string): DisplayCell {
+  return { column, value: new nunjucks.runtime.SafeString(cell.html), raw, value_type: type, cls: cell.cls };
+}
+
+/**
+ * The `<tr>`s of the rows table as one string. The cells are escaped HTML and the classes are CSS class
+ * names, so nothing here needs escaping again; building it here rather than looping in the template keeps a
+ * 100-row page fast. Templates that lay rows out differently loop over `display_rows`.
+ */
+export function rowsHtml(rows: Iterable<Iterable<CellOut>>): nunjucks.runtime.SafeString {
   let out = "";
   for (const row of rows) {
     out += "<tr>";
-    for (const cell of row) out += `<td class="${cell.cls}">${cell.value.toString()}</td>`;
+    for (const cell of row) out += `<td class="${cell.cls}">${cell.html}</td>`;
     out += "</tr>\n";
   }
   return new nunjucks.runtime.SafeString(out);

@@ -97,7 +97,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     display_columns: columns,
     mobile_labels_css: mobileLabelsCss(columnNames),
     display_rows: [cells],
-    rows_html: rowsHtml([cells]),
+    rows_html: rowsHtml([cells.map((c) => ({ cls: c.cls, html: c.value.toString() }))]),
     foreign_key_tables: foreignKeyTables,
     custom_table_templates: partials,
     table_partial: firstTemplate(almanac, partials),

@@ -12,10 +12,10 @@ import { tildeEncode } from "../../http/tilde.js";
 import { FILTER_OPERATORS, getFilterOperator, isFilterKey } from "../../query/filters.js";
 import type { SortSpec } from "../../query/table-plan.js";
 import type { FacetResult, SuggestedFacet } from "../../pages/facets.js";
-import { displayCell, type DisplayCell } from "../cells.js";
+import { cellHtml } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
-import { changePairs, firstTemplate, foreignKeyLinker, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, rowsHtml, type ArgChanges } from "./common.js";
+import { changePairs, firstTemplate, foreignKeyLinker, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, rowsHtml, DisplayRows, toDisplayCell, type ArgChanges } from "./common.js";
 
 /** What the table page hands to its view. */
 export interface TableViewInput {
@@ -220,30 +220,41 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     fk: expandable.has(col.name) ? foreignKeyLinker(almanac, db, expandable.get(col.name)!.other_table, expandable.get(col.name)!.other_column) : undefined,
     linksRow: !linkColumn && !col.is_link && col.name === keyColumns[0],
     blobQuery: new URLSearchParams([["_blob_column", col.name]]).toString(),
+    clsPrefix: `col-${col.css} type-`,
   }));
   const noLinks = {};
-  const displayRows: DisplayCell[][] = rows.map((row) => {
-    const keyPath = keyColumns.length ? rowKeyPath(keyColumns, row) : null;
-    const rowUrl = keyPath === null ? null : `${tablePath}/${keyPath}`;
-    return cellPlans.map(({ col, fk, linksRow, blobQuery }) => {
-      if (col.is_link) {
-        // Unaddressable keys (NULL, BLOB) show as their cells would, unlinked.
-        const text = keyPath === null ? keyColumns.map((k) => displayText(row[k])).join(",") : keyColumns.map((k) => String(keyValue(row[k]))).join(",");
-        return { ...displayCell(text, "Link", "Link", 0, { row: rowUrl }), value_type: "pk", cls: "col-Link type-pk" };
-      }
-      const raw = row[col.name];
-      if (raw === null || typeof raw !== "object") {
-        return displayCell(raw, col.name, col.css, truncateAt, linksRow && rowUrl !== null ? { row: rowUrl } : noLinks);
-      }
+  // One cell's class, HTML and type; shared by rows_html (always) and display_rows (when a template loops).
+  const cellOf = (row: Record<string, unknown>, keyPath: string | null, rowUrl: string | null, plan: (typeof cellPlans)[number]) => {
+    const { col, fk, linksRow, blobQuery } = plan;
+    if (col.is_link) {
+      // Unaddressable keys (NULL, BLOB) show as their cells would, unlinked.
+      const text = keyPath === null ? keyColumns.map((k) => displayText(row[k])).join(",") : keyColumns.map((k) => String(keyValue(row[k]))).join(",");
+      return { cls: "col-Link type-pk", html: cellHtml(text, 0, { row: rowUrl }).html, type: "pk" };
+    }
+    const raw = row[col.name];
+    let out: { html: string; type: string };
+    if (raw === null || typeof raw !== "object") {
+      out = cellHtml(raw, truncateAt, linksRow && rowUrl !== null ? { row: rowUrl } : noLinks);
+    } else {
       const expanded = fk !== undefined && "label" in raw;
-      return displayCell(raw, col.name, col.css, truncateAt, {
+      out = cellHtml(raw, truncateAt, {
         row: linksRow ? rowUrl : null,
         // Nested links are invalid: a key cell that is also a foreign key links to its own row.
         foreignKey: expanded && !(linksRow && rowUrl !== null) ? fk : undefined,
         blob: () => (rowUrl === null ? null : `${rowUrl}.blob?${blobQuery}`),
       });
-    });
-  });
+    }
+    return { cls: `${plan.clsPrefix}${out.type}`, html: out.html, type: out.type };
+  };
+  const rowCells = (row: Record<string, unknown>) => {
+    const keyPath = keyColumns.length ? rowKeyPath(keyColumns, row) : null;
+    const rowUrl = keyPath === null ? null : `${tablePath}/${keyPath}`;
+    return cellPlans.map((plan) => cellOf(row, keyPath, rowUrl, plan));
+  };
+  const renderedRows = rowsHtml(rows.map(rowCells));
+  const displayRows = new DisplayRows(rows.length, () =>
+    rows.map((row) => rowCells(row).map((cell, i) => toDisplayCell(cell, cellPlans[i].col.name, cellPlans[i].col.is_link ? null : row[cellPlans[i].col.name], cell.type))),
+  );
 
   const count = data.count as number | null | undefined;
   const countText =
@@ -315,7 +326,7 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     display_columns: columns,
     mobile_labels_css: mobileLabelsCss(columns.map((c) => c.name)),
     display_rows: displayRows,
-    rows_html: rowsHtml(displayRows),
+    rows_html: renderedRows,
     primary_keys: data.primary_keys,
     column_chooser: columnChooser(req, table, tablePath, shownColumns),
     next: nextToken,
