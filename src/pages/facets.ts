@@ -275,8 +275,10 @@ async function findSuggestions(input: FacetInput, requests: FacetRequest[], face
       checks.push(
         type.suggest({ ...src, column, facetSize, rowCount, run }).then(
           (yes) => (yes ? { column, type: type.type, arg: type.arg } : null),
-          () => {
-            complete = false;
+          (err) => {
+            // SQLite refusing the check (an array facet's JSON functions on plain text) is a firm no; a
+            // timeout is not, and may go the other way next time.
+            if (!(err instanceof QueryError && err.failure.kind === "sql")) complete = false;
             return null;
           },
         ),
