@@ -145,7 +145,7 @@ export function planTableQuery(input: TablePlanInput): TablePlan {
   if (rawWheres.length) {
     if (!input.canExecuteSql) throw new Forbidden("_where= is not allowed");
     for (const w of rawWheres) where.push(`(${w})`);
-    descriptions.push(...rawWheres.map((w) => `where ${w}`));
+    descriptions.push(...rawWheres);
   }
 
   // _through={"table": …, "column": …, "value": …}: rows linked through a table that has a foreign key here.

@@ -9,32 +9,11 @@ import type { AlmanacRequest } from "../http/request.js";
 import { html, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { staticUrl } from "./assets.js";
-import { displayCell, isSafeUrl } from "./cells.js";
+import { isSafeUrl } from "./cells.js";
 import { Templates, cssClass } from "./templates.js";
 import { canViewTable } from "../pages/common.js";
 import { takeMessages } from "../http/messages.js";
 import { jsonTree } from "./json-view.js";
-
-export { escapeHtml } from "./escape.js";
-
-export interface PageData {
-  title: string;
-  /** Descriptive metadata for this page's level (description, license, source, about). */
-  metadata?: Record<string, unknown>;
-  kind: "index" | "database" | "table" | "view" | "row" | "query";
-  database?: string;
-  table?: string;
-  description?: string;
-  columns: string[];
-  rows: Record<string, unknown>[];
-  /** Columns that identify a row (links to the row page). */
-  keyColumns?: string[];
-  nextUrl?: string | null;
-  count?: number | null;
-  sql?: string | null;
-  truncated?: boolean;
-  jsonUrl?: string;
-}
 
 /** What a page adds to the layout. */
 export interface PageOptions {
@@ -181,25 +160,6 @@ export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOpti
   return html(page, opts.status ?? 200, headers);
 }
 
-/** Template names, most specific first (Datasette's lookup order). */
-function templateNames(data: PageData): string[] {
-  const db = data.database !== undefined ? cssClass(data.database) : "";
-  const table = data.table !== undefined ? cssClass(data.table) : "";
-  switch (data.kind) {
-    case "index":
-      return ["index.html"];
-    case "database":
-      return [`database-${db}.html`, "database.html"];
-    case "table":
-    case "view":
-      return [`table-${db}-${table}.html`, "table.html"];
-    case "row":
-      return [`row-${db}-${table}.html`, "row.html"];
-    case "query":
-      return [`query-${db}.html`, "query.html"];
-  }
-}
-
 /** Datasette's body classes: `index`; `db db-<db>`; `table db-<db> table-<t>`; `row …`; `query db-<db>`. */
 export function bodyClass(kind: "index" | "database" | "table" | "row" | "query", database?: string, table?: string): string {
   const db = database !== undefined ? `db-${cssClass(database)}` : "";
@@ -214,41 +174,6 @@ export function bodyClass(kind: "index" | "database" | "table" | "row" | "query"
     default:
       return `${kind} ${db} ${t}`;
   }
-}
-
-/** Transitional: the plain pages of issue 2, until each page has its own view. */
-export function renderDataPage(almanac: Almanac, req: AlmanacRequest, data: PageData): Reply {
-  const base = data.database !== undefined ? `/${tildeEncode(data.database)}` : "";
-  const link = (row: Record<string, unknown>, col: string): string | null => {
-    if (data.kind === "index" && col === "name") return almanac.path(`/${tildeEncode(String(row.name))}`);
-    if (data.kind === "database" && col === "name") return almanac.path(`${base}/${tildeEncode(String(row.name))}`);
-    if ((data.kind === "table" || data.kind === "view") && data.keyColumns?.length && col === data.keyColumns[0]) {
-      const keys = data.keyColumns.map((k) => {
-        const v = row[k];
-        return tildeEncode(String(v !== null && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v));
-      });
-      return almanac.path(`${base}/${tildeEncode(data.table ?? "")}/${keys.join(",")}`);
-    }
-    return null;
-  };
-  const rows = data.rows.map((row) => data.columns.map((c) => displayCell(row[c], c, cssClass(c), almanac.settings.truncate_cells_html, { row: link(row, c) })));
-  const context = {
-    ...data,
-    title: data.title,
-    metadata: metadataContext(data.metadata),
-    count_text: data.count === undefined || data.count === null ? null : data.count > 10000 ? ">10,000" : data.count.toLocaleString("en"),
-    query_form: data.kind === "query" ? { action: almanac.path(`/${tildeEncode(data.database ?? "")}/-/query`), sql: data.sql ?? req.arg("sql") ?? "" } : null,
-    rows,
-    next_href: data.nextUrl ? data.nextUrl.replace(/\.json(\?|$)/, "$1") : null,
-  };
-  return renderPage(almanac, req, {
-    templates: templateNames(data),
-    context,
-    bodyClass: bodyClass(data.kind === "view" ? "table" : data.kind, data.database, data.kind === "row" || data.kind === "table" || data.kind === "view" ? data.table : undefined),
-    jsonUrl: data.kind === "query" && !req.arg("sql") ? null : jsonTwin(almanac, req),
-    database: data.kind === "index" ? undefined : data.database,
-    table: data.kind === "row" ? data.table : undefined,
-  });
 }
 
 /**

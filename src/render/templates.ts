@@ -78,7 +78,11 @@ export class Templates {
     this.env.addFilter("to_css_class", (s: unknown) => cssClass(String(s)));
     this.env.addFilter("quote_plus", (s: unknown) => encodeURIComponent(String(s)).replace(/%20/g, "+"));
     this.env.addFilter("escape_sqlite", (s: unknown) => quoteIdentifier(String(s)));
-    this.env.addFilter("escape_css_string", (s: unknown) => String(s).replace(/[^a-zA-Z0-9 _-]/g, (c) => `\\${c.codePointAt(0)!.toString(16)} `));
+    // Datasette's escape_css_string: every other character as a six-digit CSS escape. The result holds only
+    // [A-Za-z0-9 _-] and backslashes, so it is safe in HTML too, and marked so (autoescape would turn \ into &#92;).
+    this.env.addFilter("escape_css_string", (s: unknown) =>
+      new nunjucks.runtime.SafeString(String(s).replace(/\r\n/g, "\n").replace(/[^a-zA-Z0-9 _-]/gu, (c) => `\\${c.codePointAt(0)!.toString(16).toUpperCase().padStart(6, "0")}`)),
+    );
     this.env.addFilter("tilde_encode", (s: unknown) => tildeEncode(String(s)));
   }
 
