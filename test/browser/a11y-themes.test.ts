@@ -101,3 +101,20 @@ journey("phone width (375×800): the main pages fit the screen and pass axe", as
   await dialog.waitFor({ state: "hidden" });
   assert.ok(await isFocused(jump));
 }, { viewport: { width: 375, height: 800 } });
+
+journey("phone width (375×800): a column's menu can be opened by touch and used (facet by this)", async (session, demo) => {
+  const { page } = session;
+  await page.goto(demo.url + "/bigmac/bigmac?_size=20");
+  // The header row is visually hidden at this width; its column menus must still be on screen somewhere.
+  const button = page.getByRole("button", { name: "Column actions: currency_code" });
+  const box = await button.boundingBox();
+  assert.ok(box && box.width >= 24 && box.height >= 24 && box.x >= 0 && box.x + box.width <= 375, `the menu button is at ${JSON.stringify(box)}, off a 375px screen`);
+  await button.tap();
+  const menu = page.getByRole("menu", { name: "Actions for column currency_code" });
+  await menu.waitFor();
+  await checkpoint(session, "phone-column-menu", { fullPage: false });
+  await menu.getByRole("menuitem", { name: "Facet by this" }).tap();
+  await page.waitForURL((url) => url.searchParams.get("_facet") === "currency_code");
+  await page.locator('.facet-results .facet-info[data-column="currency_code"]').waitFor();
+  await checkpoint(session, "phone-faceted");
+}, { viewport: { width: 375, height: 800 }, hasTouch: true });

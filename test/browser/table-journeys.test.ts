@@ -78,7 +78,7 @@ journey("index → database → table, then two filters added through the filter
   await checkpoint(session, "journey-06-filter-removed");
 });
 
-journey("facet by a column from its menu, select a value, deselect it", async (session, demo) => {
+journey("facet by a column from its menu, select a value, deselect it, hide a column from its menu", async (session, demo) => {
   const { page } = session;
   await page.goto(demo.url + "/bigmac/bigmac");
   const button = page.locator('th[data-column="currency_code"] button.column-menu-button');
@@ -115,6 +115,21 @@ journey("facet by a column from its menu, select a value, deselect it", async (s
   assert.equal(await facet.locator(".facet-value-selected").count(), 0);
   assert.equal((await page.locator("h2.table-count").textContent())?.trim(), "1,948 rows");
   await checkpoint(session, "facet-04-value-deselected");
+
+  // Hide a column from its menu by keyboard: type-ahead "h" reaches "Hide this column".
+  const nameButton = page.getByRole("button", { name: "Column actions: name" });
+  await nameButton.focus();
+  await page.keyboard.press("Enter");
+  const nameMenu = page.getByRole("menu", { name: "Actions for column name" });
+  await nameMenu.waitFor();
+  await page.keyboard.press("h");
+  assert.ok(await isFocused(nameMenu.getByRole("menuitem", { name: "Hide this column" })));
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => url.searchParams.get("_nocol") === "name");
+  assert.equal(params(page).get("_facet"), "currency_code");
+  assert.equal(await page.locator('table.rows-and-columns th[data-column="name"]').count(), 0);
+  assert.equal(await page.locator('table.rows-and-columns th[data-column="currency_code"]').count(), 1);
+  await checkpoint(session, "facet-05-column-hidden");
 });
 
 journey("sort from the column menu and from the sort form, then page forward", async (session, demo) => {
@@ -194,12 +209,23 @@ journey("the column chooser by keyboard: untick a column, move another up, apply
   const opener = page.getByRole("button", { name: "Choose columns", exact: true }).and(page.locator("button.column-chooser-open"));
   await tabTo(page, opener);
   await page.keyboard.press("Enter");
-  const dialog = page.getByRole("dialog", { name: "Choose columns" });
-  await dialog.waitFor();
-  assert.equal(await dialog.getAttribute("id"), "column-chooser");
+  await page.getByRole("dialog", { name: "Choose columns" }).waitFor();
+  // By id from here on: role queries skip a closed dialog, and its state is checked closed too.
+  const dialog = page.locator("dialog#column-chooser");
   const item = (column: string) => dialog.locator(`.column-chooser-item[data-column="${column}"]`);
   assert.ok(await isFocused(item("currency_code").locator('input[name="_col"]')), "focus starts on the first checkbox");
   await checkpoint(session, "chooser-01-open", { fullPage: false });
+
+  // Escape throws away unsaved changes and hands focus back to the button.
+  const currency = item("currency_code").locator('input[name="_col"]');
+  await page.keyboard.press("Space");
+  assert.equal(await currency.isChecked(), false);
+  await page.keyboard.press("Escape");
+  await dialog.waitFor({ state: "hidden" });
+  assert.ok(await currency.isChecked(), "Escape restores the ticks");
+  assert.ok(await isFocused(opener), "focus returns to Choose columns");
+  await page.keyboard.press("Enter");
+  await dialog.waitFor();
 
   await page.keyboard.press("Space");
   assert.equal(await item("currency_code").locator('input[name="_col"]').isChecked(), false);
