@@ -173,7 +173,12 @@ function addExtensionItems(menu: HTMLElement, th: HTMLElement): void {
 /** Fixed positioning: the table scrolls sideways inside its wrapper, which would clip an absolute menu. */
 function placeMenu(button: HTMLElement, menu: HTMLElement): void {
   const rect = button.getBoundingClientRect();
-  menu.style.top = `${Math.round(rect.bottom + 4)}px`;
+  // Below the button when it fits, else above it, else as low as the viewport allows (a button near the
+  // bottom of a phone screen would otherwise open its menu off screen).
+  const height = menu.offsetHeight;
+  let top = rect.bottom + 4;
+  if (top + height > window.innerHeight - 8) top = rect.top - height - 4 >= 8 ? rect.top - height - 4 : Math.max(8, window.innerHeight - height - 8);
+  menu.style.top = `${Math.round(top)}px`;
   const width = menu.offsetWidth;
   const left = Math.min(rect.left, window.innerWidth - width - 8);
   menu.style.left = `${Math.max(8, Math.round(left))}px`;
