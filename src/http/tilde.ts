@@ -15,6 +15,7 @@ function isSafeByte(b: number): boolean {
 }
 
 const HEX = "0123456789ABCDEF";
+const ALL_SAFE = /^[A-Za-z0-9_-]*$/;
 
 /**
  * Tilde-encode one path segment: every UTF-8 byte outside `A–Z a–z 0–9 _ -` becomes `~XX` (uppercase
@@ -22,6 +23,8 @@ const HEX = "0123456789ABCDEF";
  * A lone surrogate (not valid Unicode) is encoded as U+FFFD.
  */
 export function tildeEncode(s: string): string {
+  // Most names and keys need no encoding at all (row links call this for every row of a page).
+  if (ALL_SAFE.test(s)) return s;
   let out = "";
   for (const b of utf8.encode(s)) {
     if (b === 0x20) out += "+";
