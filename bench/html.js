@@ -19,15 +19,19 @@ const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
 
 // Pages a visitor opens: the default table page (100 rows, count, suggested facets), a filtered and
 // faceted one, and a row page. Each is paired with its JSON twin (same query string).
+// The "same data" line compares the table page with a JSON request for what its HTML shows (count,
+// suggested facets, labels), not only the default JSON twin.
 const PAGES = [
   { name: "table page", path: "/bigmac/bigmac" },
+  { name: "  (same data)", path: "/bigmac/bigmac", jsonArgs: "_extra=count,suggested_facets,facet_results,human_description_en&_labels=on" },
   { name: "filtered + facet", path: "/bigmac/bigmac?iso_a3=CHE&_facet=currency_code&_sort_desc=date" },
   { name: "row page", path: "/bigmac/bigmac/2020-01-14,CHE" },
 ];
 
-function jsonTwin(path) {
+function jsonTwin(path, extra) {
   const [p, q] = path.split("?");
-  return `${p}.json${q ? `?${q}` : ""}`;
+  const args = [q, extra].filter(Boolean).join("&");
+  return `${p}.json${args ? `?${args}` : ""}`;
 }
 
 const load = (url) => (haveWrk ? wrk(url, { connections: CONNECTIONS, duration: DURATION }) : nodeLoad([url], { connections: CONNECTIONS, seconds: DURATION }));
@@ -43,7 +47,7 @@ try {
   console.log(`HTML vs JSON on the demo database (${haveWrk ? "wrk" : "in-process load"}, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds, medians)`);
   console.log("page                 | HTML req/s | JSON req/s | HTML/JSON | HTML p50 ms | JSON p50 ms | HTML bytes | JSON bytes");
   for (const page of PAGES) {
-    const urls = { html: server.base + page.path, json: server.base + jsonTwin(page.path) };
+    const urls = { html: server.base + page.path, json: server.base + jsonTwin(page.path, page.jsonArgs) };
     const sizes = {};
     for (const [k, url] of Object.entries(urls)) {
       const r = await get(url);
