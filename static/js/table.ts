@@ -274,12 +274,20 @@ function initColumnMenus(table: HTMLTableElement, chooser: ColumnChooser | null)
       chooser?.open(openerFor(item), column);
     });
   });
-  // A click elsewhere, or the page moving under a fixed-position menu, closes it.
+  // A click elsewhere closes the menu. When the page moves (a scroll, which may arrive a frame after the
+  // focus change that caused it, or a resize) the fixed-position menu follows its button, and closes only
+  // once the button has left the screen.
   document.addEventListener("click", (event) => {
     if (openMenu && !openMenu.menu.contains(event.target as Node) && !openMenu.button.contains(event.target as Node)) closeMenu(false);
   });
-  window.addEventListener("resize", () => closeMenu(false));
-  document.addEventListener("scroll", () => closeMenu(false), { capture: true, passive: true });
+  const follow = () => {
+    if (!openMenu) return;
+    const rect = openMenu.button.getBoundingClientRect();
+    if (rect.bottom < 0 || rect.top > window.innerHeight || rect.right < 0 || rect.left > window.innerWidth) closeMenu(false);
+    else placeMenu(openMenu.button, openMenu.menu);
+  };
+  window.addEventListener("resize", follow);
+  document.addEventListener("scroll", follow, { capture: true, passive: true });
 }
 
 /** Where focus returns when the chooser closes: the column's menu button when opened from a menu. */
