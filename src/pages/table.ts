@@ -124,7 +124,7 @@ export async function applyLabels(db: Database, expand: Expandable[], objects: R
  * them when asked). `count_truncated` comes along with `count`.
  */
 const HTML_EXTRAS = [
-  "count", "human_description_en", "facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results",
+  "count", "count_sql", "human_description_en", "facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results",
   "columns", "all_columns", "primary_keys", "column_details", "display_columns", "expandable_columns", "table_definition",
   "view_definition", "is_view", "metadata", "renderers", "form_hidden_args", "private", "query", "database", "table",
   "custom_table_templates",

@@ -163,6 +163,23 @@ describe("count, facets and suggestions", () => {
     assert.match(await page("/web/big?_nocount=1"), /^(?![\s\S]*table-count)/, "no count, no description: no heading");
   });
 
+  test("a capped count offers the full count as a query to whoever may run SQL, with the page's filters", async () => {
+    const html = await page("/web/big?v__gt=5");
+    const href = html.match(/<p class="count-all"><a href="([^"]*)" rel="nofollow">Count all rows<\/a>/)![1].replaceAll("&amp;", "&");
+    const url = new URL(href, server.url);
+    assert.equal(url.pathname, "/web/-/query");
+    const counted = await server.json(`${url.pathname}.json${url.search}`);
+    assert.equal(counted.status, 200);
+    assert.deepEqual(Object.values(counted.body.rows[0]), [10045]);
+    assert.doesNotMatch(await page("/web/places"), /count-all/, "not when the count is exact");
+    const noSql = await startServer({ databases: [{ path: dbPath, immutable: false }], settings: { default_allow_sql: false } });
+    try {
+      assert.doesNotMatch(await (await noSql.get("/web/big")).text(), /count-all/, "not without execute-sql");
+    } finally {
+      await noSql.close();
+    }
+  });
+
   test("facet panels: values toggle, counts, … for more, ✖ to remove the facet", async () => {
     const html = await page("/web/places?_facet=kind&_facet_size=2");
     const panel = html.match(/<div class="facet-info facet-web-places-kind" id="facet-kind" data-column="kind">([\s\S]*?)<\/ul>/)![1];

@@ -266,9 +266,11 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
   if (sort && !sortableColumns.includes(sort.column)) sortableColumns.push(sort.column);
 
   const query = data.query as { sql: string; params: Record<string, unknown> };
-  const viewSqlUrl = input.canExecuteSql
-    ? `${urls.database(db.name)}/-/query?${new URLSearchParams([["sql", query.sql], ...Object.entries(query.params).map(([k, v]): [string, string] => [k, v === null ? "" : String(v)])]).toString()}`
-    : null;
+  const queryUrl = (sql: string) =>
+    `${urls.database(db.name)}/-/query?${new URLSearchParams([["sql", sql], ...Object.entries(query.params).map(([k, v]): [string, string] => [k, v === null ? "" : String(v)])]).toString()}`;
+  const viewSqlUrl = input.canExecuteSql ? queryUrl(query.sql) : null;
+  // Past 10,000 the page stops counting; whoever may run SQL can ask for the full count (under the time limit).
+  const countAllUrl = input.canExecuteSql && data.count_truncated === true && typeof data.count_sql === "string" ? queryUrl(data.count_sql) : null;
 
   const csvPath = `/${tildeEncode(db.name)}/${tildeEncode(table.name)}.csv`;
   const jsonPath = `/${tildeEncode(db.name)}/${tildeEncode(table.name)}.json`;
@@ -293,6 +295,7 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     count: count ?? null,
     count_truncated: data.count_truncated === true,
     count_text: countText,
+    count_all_url: countAllUrl,
     human_description_en: data.human_description_en ?? "",
     supports_search: input.searchable,
     search: req.arg("_search") ?? "",
