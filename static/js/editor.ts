@@ -4,9 +4,9 @@
  * JavaScript): SQLite highlighting, completion of the table and column names in `data-schema`, Ctrl/Cmd-Enter
  * or Shift-Enter to run, a "Format SQL" button, and parameter fields refreshed as `:named` parameters change.
  */
-import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
-import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from "@codemirror/language";
+import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting, syntaxTree } from "@codemirror/language";
 import { sql, SQLite } from "@codemirror/lang-sql";
 import { EditorState, Prec } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, keymap, placeholder } from "@codemirror/view";
@@ -46,6 +46,31 @@ function readSchema(textarea: HTMLTextAreaElement): Record<string, string[]> {
     // A page without a schema still gets an editor, just no name completion.
   }
   return {};
+}
+
+/**
+ * Bare column names (`where dollar_p…`): lang-sql completes tables, and columns only after `table.`. Every
+ * column of every table the actor may see is offered, below the tables and keywords; names that are not
+ * plain identifiers are inserted quoted.
+ */
+function columnCompletion(schema: Record<string, string[]>) {
+  const names = [...new Set(Object.values(schema).flat())].sort();
+  const options = names.map((name) => ({
+    label: name,
+    type: "property",
+    detail: "column",
+    boost: -1,
+    apply: /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`,
+  }));
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const word = ctx.matchBefore(/[\w$]+/);
+    if (!options.length || (!word && !ctx.explicit)) return null;
+    const from = word ? word.from : ctx.pos;
+    // After a dot the name belongs to a table (lang-sql's job); in strings and comments nothing is offered.
+    if (ctx.state.sliceDoc(from - 1, from) === ".") return null;
+    if (/String|Comment|QuotedIdentifier/.test(syntaxTree(ctx.state).resolveInner(ctx.pos, -1).name)) return null;
+    return { from, options, validFor: /^[\w$]*$/ };
+  };
 }
 
 /** Announce something to screen readers (and show it) next to the editor's buttons. */
@@ -117,6 +142,7 @@ function enhance(textarea: HTMLTextAreaElement): void {
     form.requestSubmit();
     return true;
   };
+  const schema = readSchema(textarea);
   const labelledBy = textarea.labels?.[0]?.id;
   const describedBy = textarea.getAttribute("aria-describedby");
   const view: EditorView = new EditorView({
@@ -135,10 +161,13 @@ function enhance(textarea: HTMLTextAreaElement): void {
         highlightActiveLine(),
         autocompletion(),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap]),
-        sql({ dialect: SQLite, schema: readSchema(textarea) }),
+        sql({ dialect: SQLite, schema }),
+        SQLite.language.data.of({ autocomplete: columnCompletion(schema) }),
         syntaxHighlighting(highlight),
         theme,
         EditorView.lineWrapping,
+        // Through the editor's own attributes: CodeMirror rewrites its element's class list as its state changes.
+        EditorView.editorAttributes.of({ class: "sql-editor-cm" }),
         placeholder("select * from …"),
         // Tab moves focus on (no indentWithTab): keyboard users must be able to leave the editor.
         EditorView.contentAttributes.of({
@@ -158,7 +187,6 @@ function enhance(textarea: HTMLTextAreaElement): void {
   });
   // The shortcut is the editor's: the help text mentions it only once the editor is there.
   form.querySelector<HTMLElement>(".sql-editor-keys")?.removeAttribute("hidden");
-  view.dom.classList.add("sql-editor-cm");
   textarea.after(view.dom);
   textarea.hidden = true;
   // The label points at the textarea; clicking it should reach the editor that replaced it.

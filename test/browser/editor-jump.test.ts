@@ -42,6 +42,18 @@ journey("SQL editor: type with completion, format, run with Ctrl+Enter, download
   const typed = "select iso_a3, name from countries where currency_code = 'CHF'";
   assert.equal(await submittedSql(page), typed);
 
+  // Bare column names complete too (not only after "table.").
+  await typeSql(page, "select name from bigmac order by dollar_p");
+  const column = page.locator(".cm-tooltip-autocomplete li", { has: page.locator(".cm-completionLabel", { hasText: /^dollar_price$/ }) });
+  await column.waitFor();
+  await checkpoint(session, "editor-02b-column-completion", { fullPage: false });
+  await column.click();
+  await page.locator(".cm-tooltip-autocomplete").waitFor({ state: "detached" });
+  assert.equal(await submittedSql(page), "select name from bigmac order by dollar_price");
+  await typeSql(page, typed);
+  await page.keyboard.press("Escape"); // close any completion the typing opened
+  assert.equal(await submittedSql(page), typed);
+
   await page.getByRole("button", { name: "Format SQL" }).click();
   const formatted = await submittedSql(page);
   assert.notEqual(formatted, typed);
