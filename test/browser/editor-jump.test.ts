@@ -29,27 +29,25 @@ journey("SQL editor: type with completion, format, run with Ctrl+Enter, download
   assert.ok(await page.locator("textarea#sql-editor").isHidden());
   await checkpoint(session, "editor-01-database-page");
 
+  /** Type `sql`, wait for `label` among the completions, pick it with the mouse: the text that results. */
+  async function complete(sql: string, label: string, shot: string): Promise<string> {
+    await typeSql(page, sql);
+    const option = page.locator(".cm-tooltip-autocomplete li", { has: page.locator(".cm-completionLabel", { hasText: new RegExp(`^${label}$`) }) });
+    await option.waitFor();
+    await checkpoint(session, shot, { fullPage: false });
+    await option.click();
+    await page.locator(".cm-tooltip-autocomplete").waitFor({ state: "detached" });
+    return submittedSql(page);
+  }
   // Completion: a table prefix offers the schema's tables; choose "countries".
-  await typeSql(page, "select iso_a3, name from countr");
-  const option = page.locator(".cm-tooltip-autocomplete li", { has: page.locator(".cm-completionLabel", { hasText: /^countries$/ }) });
-  await option.waitFor();
-  await checkpoint(session, "editor-02-completion", { fullPage: false });
-  await option.click();
-  await page.locator(".cm-tooltip-autocomplete").waitFor({ state: "detached" });
-  assert.equal(await submittedSql(page), "select iso_a3, name from countries");
+  assert.equal(await complete("select iso_a3, name from countr", "countries", "editor-02-completion"), "select iso_a3, name from countries");
   // Closing quotes are inserted and typed over: the text ends up as typed.
   await page.keyboard.type(" where currency_code = 'CHF'");
   const typed = "select iso_a3, name from countries where currency_code = 'CHF'";
   assert.equal(await submittedSql(page), typed);
 
   // Bare column names complete too (not only after "table.").
-  await typeSql(page, "select name from bigmac order by dollar_p");
-  const column = page.locator(".cm-tooltip-autocomplete li", { has: page.locator(".cm-completionLabel", { hasText: /^dollar_price$/ }) });
-  await column.waitFor();
-  await checkpoint(session, "editor-02b-column-completion", { fullPage: false });
-  await column.click();
-  await page.locator(".cm-tooltip-autocomplete").waitFor({ state: "detached" });
-  assert.equal(await submittedSql(page), "select name from bigmac order by dollar_price");
+  assert.equal(await complete("select name from bigmac order by dollar_p", "dollar_price", "editor-02b-column-completion"), "select name from bigmac order by dollar_price");
   await typeSql(page, typed);
   await page.keyboard.press("Escape"); // close any completion the typing opened
   assert.equal(await submittedSql(page), typed);
