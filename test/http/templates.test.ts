@@ -28,6 +28,11 @@ before(async () => {
   writeFileSync(join(templates, "query-shop.html"), '{% extends "default:query.html" %}{% block extra_head %}<meta name="custom-query" content="shop">{% endblock %}');
   writeFileSync(join(templates, "query-shop-cheap.html"), '{% extends "default:query.html" %}{% block extra_head %}<meta name="custom-stored-query" content="cheap">{% endblock %}');
   writeFileSync(join(templates, "show_json.html"), '{% extends "default:show_json.html" %}{% block extra_head %}<meta name="custom-json" content="{{ title }}">{% endblock %}');
+  // Datasette's way: loop over the cells (the second name in the partial look-up order).
+  writeFileSync(
+    join(templates, "_table-table-shop-items.html"),
+    '<table id="cells-partial">{% for row in display_rows %}<tr>{% for cell in row %}<td class="{{ cell.cls }}" data-type="{{ cell.value_type }}" data-raw="{{ cell.raw }}">{{ cell.value }}</td>{% endfor %}</tr>{% endfor %}</table>',
+  );
   writeFileSync(join(templates, "_table-shop-other.html"), '<table id="custom-partial">{% for row in display_rows %}<tr><td>row</td></tr>{% endfor %}</table>');
   mkdirSync(join(templates, "pages"));
   // A page that shows the context and filters documented in docs/templates.md.
@@ -116,7 +121,13 @@ test("show_json.html can be overridden for the /-/ pages", async () => {
 });
 
 test("_table-<db>-<table>.html replaces the rows table of that table only", { skip: !existsSync(join(BUILTIN_TEMPLATES, "_table.html")) && "no _table.html partial yet" }, async () => {
-  assert.ok(!(await (await server.get("/shop/items")).text()).includes("custom-partial"));
+  const items = await (await server.get("/shop/items")).text();
+  assert.ok(!items.includes("custom-partial"));
+  // Cells carry escaped HTML (links included), their class, type and raw value.
+  assert.match(
+    items,
+    /<table id="cells-partial"><tr><td class="col-id type-int" data-type="int" data-raw="1"><a href="\/shop\/items\/1">1<\/a><\/td><td class="col-name type-str" data-type="str" data-raw="&lt;b&gt;bold&lt;\/b&gt;">&lt;b&gt;bold&lt;\/b&gt;<\/td><\/tr><\/table>/,
+  );
   const html = await (await server.get("/shop/other")).text();
   assert.match(html, /<table id="custom-partial"><tr><td>row<\/td><\/tr><\/table>/);
 });
