@@ -19,7 +19,7 @@ import {
 import { encodeCell, setKey, type Shape } from "../render/json.js";
 import { defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
-import { Memo } from "../db/memo.js";
+import { memoKey, perDatabase } from "../db/memo.js";
 import { canViewTable, timeLimit, urlWithQuery } from "./common.js";
 
 export const FACET_EXTRA_NAMES = ["facet_results", "facets_timed_out", "suggested_facets", "sorted_facet_results"] as const;
@@ -229,13 +229,7 @@ async function labelValues(input: FacetInput, column: string, values: unknown[],
  * check that timed out may succeed next time.
  */
 type Suggestion = { column: string; type: FacetRequest["type"]; arg: string };
-const suggestionMemos = new WeakMap<Database, Memo<Suggestion[]>>();
-function suggestionMemo(db: Database): Memo<Suggestion[]> {
-  let memo = suggestionMemos.get(db);
-  if (!memo) suggestionMemos.set(db, (memo = new Memo(500)));
-  return memo;
-}
-const keyPart = (_: string, v: unknown) => (typeof v === "bigint" ? `${v}n` : v);
+const suggestionMemo = perDatabase<Suggestion[]>(500);
 
 /** Suggestions: never fail the page; a suggestion whose query times out or errors is simply dropped. */
 async function suggestFacets(input: FacetInput, requests: FacetRequest[], facetSize: number): Promise<SuggestedFacet[]> {
@@ -243,7 +237,7 @@ async function suggestFacets(input: FacetInput, requests: FacetRequest[], facetS
   const columns = plan.selectColumns.filter((c) => table.columns.some((x) => x.name === c));
   const src = source(input);
   const version = db.dataVersion();
-  const key = JSON.stringify([table.name, src.whereSql, src.whereParams, columns, facetSize, requests.map((f) => [f.type, f.column])], keyPart);
+  const key = memoKey(table.name, src.whereSql, src.whereParams, columns, facetSize, requests.map((f) => [f.type, f.column]));
   let found = suggestionMemo(db).get(key, version);
   if (!found) {
     const computed = await findSuggestions(input, requests, facetSize, columns);

@@ -1,4 +1,4 @@
-/** @module HTTP: remembered facet suggestions follow the data — another process's commit changes them at once. */
+/** @module HTTP: remembered counts and facet suggestions follow the data — another process's commit changes them at once. */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -28,4 +28,16 @@ test("suggestions are the same when asked twice, and change as soon as the data 
   other.prepare("update items set colour = case when id % 2 then 'red' else 'blue' end").run();
   other.close();
   assert.deepEqual(await suggested(), ["kind", "colour"]);
+});
+
+test("counts (table page and database page) are the same when asked twice, and change as soon as the data does", async () => {
+  const count = async () => (await server.json("/shop/items.json?_extra=count&_size=0")).body.count;
+  const listed = async () => (await server.json("/shop.json")).body.tables.find((t: { name: string }) => t.name === "items").count;
+  const filtered = async () => (await server.json("/shop/items.json?kind=hat&_extra=count&_size=0")).body.count;
+  assert.deepEqual([await count(), await listed(), await filtered()], [40, 40, 20]);
+  assert.deepEqual([await count(), await listed(), await filtered()], [40, 40, 20]);
+  const other = new Database(path);
+  other.prepare("insert into items (kind, colour) values ('hat', 'green')").run();
+  other.close();
+  assert.deepEqual([await count(), await listed(), await filtered()], [41, 41, 21]);
 });
