@@ -41,3 +41,23 @@ test("counts (table page and database page) are the same when asked twice, and c
   other.close();
   assert.deepEqual([await count(), await listed(), await filtered()], [41, 41, 21]);
 });
+
+test("foreign-key labels are remembered until the referenced table changes", async () => {
+  const dir = tempDir();
+  const file = makeDatabase(
+    join(dir, "refs.db"),
+    "create table kinds (id integer primary key, label text); insert into kinds values (1, 'Hats'); create table things (id integer primary key, kind integer references kinds(id)); insert into things values (1, 1);",
+  );
+  const refs = await startServer({ databases: [{ path: file, immutable: false }] });
+  try {
+    const label = async () => (await refs.json("/refs/things.json?_labels=on")).body.rows[0].kind.label;
+    assert.equal(await label(), "Hats");
+    assert.equal(await label(), "Hats");
+    const other = new Database(file);
+    other.prepare("update kinds set label = 'Caps' where id = 1").run();
+    other.close();
+    assert.equal(await label(), "Caps");
+  } finally {
+    await refs.close();
+  }
+});
