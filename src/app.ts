@@ -1,5 +1,6 @@
 /** @module Almanac: wires configuration, databases, permissions and the HTTP server together. */
 import { randomBytes } from "node:crypto";
+import { PluginManager, loadPluginsDir } from "./plugins/manager.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,8 @@ export class Almanac {
   readonly permissions: PermissionResolver;
   readonly secret: string;
   readonly startedAt = Date.now();
+  /** Loaded plugins and what their hooks registered (empty until createApp loads them). */
+  plugins = new PluginManager([]);
 
   constructor(
     readonly options: AppOptions,
@@ -147,6 +150,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Fail at start-up, not at the first request: every file must open and its schema must read.
     for (const db of almanac.databases.values()) db.schema();
     await runner.run({ db: specs[0].name, sql: "select 1" });
+    // Plugins last: their startup hooks may use the databases. A failing plugin stops start-up, named.
+    almanac.plugins = new PluginManager(options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : []);
+    await almanac.plugins.start(almanac);
   } catch (err) {
     await almanac.close().catch(() => undefined);
     if (err instanceof StartupError) throw err;

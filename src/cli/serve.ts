@@ -145,7 +145,6 @@ export function ignoredOptionNotices(opts: ServeFlags, env: Environment): string
   // Accepted now so Datasette command lines keep working; these features land with the plugin and sign-in
   // work, and the notice says so rather than pretending.
   if (opts.root) notes.push("--root needs sign-in, which this version of Almanac does not have yet; ignoring");
-  if (opts.pluginsDir) notes.push("--plugins-dir has no effect yet (plugins are not supported in this version); ignoring");
   if (opts.token) notes.push("--token has no effect yet (API tokens arrive with sign-in); sending the request without it");
   return notes.map((n) => `almanac: ${n}`);
 }

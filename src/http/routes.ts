@@ -70,7 +70,10 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
-/** Static mounts (`--static MOUNT:DIR`) are matched first: their prefixes are chosen by the operator. */
+/**
+ * Static mounts (`--static MOUNT:DIR`) are matched first: their prefixes are chosen by the operator. Then the
+ * routes plugins registered (Datasette puts them before its own), then the core table.
+ */
 export function matchRoute(path: string, almanac?: Almanac): RouteMatch | null {
   if (almanac) {
     for (const m of almanac.options.staticMounts) {
@@ -78,6 +81,23 @@ export function matchRoute(path: string, almanac?: Almanac): RouteMatch | null {
       if (path.startsWith(prefix)) {
         return { route: { name: "static-mount", pattern: /^/, methods: GET, handler: staticMountFile(m.dir, path.slice(prefix.length)) }, params: {} };
       }
+    }
+    for (const r of almanac.plugins.routes) {
+      let groups: Record<string, string | undefined>;
+      if (typeof r.path === "string") {
+        if (r.path !== path) continue;
+        groups = {};
+      } else {
+        // The pattern must match the whole path, anchored or not.
+        r.path.lastIndex = 0; // a /g or /y pattern keeps state between calls
+        const m = r.path.exec(path);
+        if (!m || m.index !== 0 || m[0] !== path) continue;
+        groups = m.groups ?? {};
+      }
+      const params: Record<string, string> = {};
+      for (const [k, v] of Object.entries(groups)) if (v !== undefined) params[k] = v;
+      const route: Route = { name: `plugin:${r.plugin}`, pattern: /^/, methods: (r.methods ?? GET).map((x) => x.toUpperCase()), handler: async (req, a) => r.handler(req, a) };
+      return { route, params };
     }
   }
   for (const route of ROUTES) {

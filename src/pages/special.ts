@@ -74,8 +74,8 @@ export async function databasesPage(req: AlmanacRequest, almanac: Almanac): Prom
 
 export async function pluginsPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   ensure(almanac, req, "view-instance");
-  // A bare array, as Datasette sends; no plugins can be installed yet, so it is honestly empty.
-  return respond(req, almanac, "Plugins", []);
+  // A bare array, as Datasette sends.
+  return respond(req, almanac, "Plugins", almanac.plugins.describe());
 }
 
 export async function actorPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {

@@ -51,6 +51,20 @@ describe("almanac serve as a process", () => {
     assert.equal(JSON.parse(missing.stdout).error, "Table not found");
   });
 
+  test("--plugins-dir loads plugins (no 'no effect' notice); a broken one is one clear line and a non-zero exit", () => {
+    const good = tempDir();
+    writeFileSync(join(good, "hi.mjs"), "export default { register_routes: () => [{ path: '/-/hi', handler: () => ({ status: 200, headers: {}, body: 'hi' }) }] };");
+    const ok = run([fixtures, "--plugins-dir", good, "--get", "/-/hi"]);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(ok.stdout.trim(), "hi");
+    assert.doesNotMatch(ok.stderr, /plugins-dir/);
+    const bad = tempDir();
+    writeFileSync(join(bad, "oops.mjs"), "export default { startup() { throw new Error('missing API key'); } };");
+    const failed = run([fixtures, "--plugins-dir", bad, "--get", "/"]);
+    assert.notEqual(failed.status, 0);
+    assert.equal(failed.stderr.trim(), "almanac: plugin oops: startup failed: missing API key");
+  });
+
   test("bad input: one clear line on stderr and a non-zero exit, never a stack trace", () => {
     const cases: [string[], RegExp][] = [
       [["no-such-file.db"], /database file not found: no-such-file\.db/],

@@ -1,0 +1,75 @@
+/** @module HTTP: plugins from --plugins-dir — startup, register_routes, /-/plugins.json, and failures named at start-up. */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
+import { StartupError } from "../../src/http/errors.js";
+
+let server: TestServer;
+let db: string;
+
+function pluginsDir(files: Record<string, string>): string {
+  const dir = join(tempDir(), "plugins");
+  mkdirSync(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+before(async () => {
+  db = makeDatabase(join(tempDir(), "data.db"), "create table t (id integer primary key); insert into t values (1), (2);");
+  const dir = pluginsDir({
+    "hello.mjs": `
+      let started = 0;
+      export default {
+        version: "1.2.3",
+        async startup({ almanac }) { started = almanac.databases.size; },
+        register_routes() {
+          return [
+            { path: "/-/hello", handler: async () => ({ status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "hello, " + started + " database(s)" }) },
+            { path: /^\\/-\\/greet\\/(?<who>[a-z]+)$/, handler: (req) => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ who: req.params.who }) }) },
+            // Plugin routes come before Almanac's own: this one answers for the database page's URL.
+            { path: "/data", methods: ["get"], handler: async (req, almanac) => ({ status: 200, headers: { "content-type": "text/plain" }, body: "shadowed " + [...almanac.databases.keys()].join(",") }) },
+          ];
+        },
+      };`,
+    "second.js": `export default { name: "named-plugin" };`,
+    "notes.txt": "not a plugin",
+  });
+  server = await startServer({ databases: [{ path: db, immutable: false }], pluginsDir: dir });
+});
+after(async () => server.close());
+
+test("startup runs with the databases open, and registered routes answer (exact paths and patterns with named groups)", async () => {
+  assert.equal(await (await server.get("/-/hello")).text(), "hello, 1 database(s)");
+  assert.deepEqual((await server.json("/-/greet/ana")).body, { who: "ana" });
+  assert.equal((await server.get("/-/greet/ANA")).status, 404, "the pattern must match the whole path");
+  assert.equal(await (await server.get("/data")).text(), "shadowed data");
+  assert.equal((await server.get("/-/hello", { method: "POST" })).status, 405);
+});
+
+test("/-/plugins.json lists each plugin with its version and hooks, in file order", async () => {
+  const r = await server.json("/-/plugins.json");
+  assert.deepEqual(r.body, [
+    { name: "hello", static: false, templates: false, version: "1.2.3", hooks: ["register_routes", "startup"] },
+    { name: "named-plugin", static: false, templates: false, version: null, hooks: [] },
+  ]);
+});
+
+test("a plugin that fails to load, names an unknown hook, or throws in startup stops start-up with its name", async () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ "broken.mjs": "export default {;" }, /^plugin broken \(.*broken\.mjs\) failed to load: /],
+    [{ "typo.mjs": "export default { startupp() {} };" }, /^plugin typo \(.*\): unknown hook "startupp" \(known: startup, register_routes\)$/],
+    [{ "bare.mjs": "export const x = 1;" }, /^plugin bare \(.*\): its default export must be an object of hooks$/],
+    [{ "boom.mjs": "export default { startup() { throw new Error('no config'); } };" }, /^plugin boom: startup failed: no config$/],
+    [{ "routes.mjs": "export default { register_routes() { return [{ path: '/x' }]; } };" }, /^plugin routes: register_routes returned a route without a path and a handler$/],
+    [{ "a.mjs": "export default { name: 'same' };", "b.mjs": "export default { name: 'same' };" }, /^two plugins are named same/],
+  ];
+  for (const [files, message] of cases) {
+    await assert.rejects(startServer({ databases: [{ path: db, immutable: false }], pluginsDir: pluginsDir(files) }), (err: Error) => {
+      assert.ok(err instanceof StartupError, `${err}`);
+      assert.match(err.message, message);
+      return true;
+    });
+  }
+});
