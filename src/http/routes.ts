@@ -6,6 +6,8 @@ import type { Almanac } from "../app.js";
 import type { AlmanacRequest } from "./request.js";
 import type { Reply } from "./response.js";
 import { redirect } from "./response.js";
+import { HttpError } from "./errors.js";
+import { PluginError } from "../plugins/manager.js";
 import { indexPage } from "../pages/index-page.js";
 import { versionsPage, settingsPage, configPage, databasesPage, pluginsPage, actorPage, threadsPage } from "../pages/special.js";
 import { databasePage } from "../pages/database.js";
@@ -96,7 +98,16 @@ export function matchRoute(path: string, almanac?: Almanac): RouteMatch | null {
       }
       const params: Record<string, string> = {};
       for (const [k, v] of Object.entries(groups)) if (v !== undefined) params[k] = v;
-      const route: Route = { name: `plugin:${r.plugin}`, pattern: /^/, methods: (r.methods ?? GET).map((x) => x.toUpperCase()), handler: async (req, a) => r.handler(req, a) };
+      const handler: Handler = async (req, a) => {
+        try {
+          return await r.handler(req, a);
+        } catch (err) {
+          // HttpErrors are answers (404, 403…); anything else is the plugin's failure, logged with its name.
+          if (err instanceof HttpError) throw err;
+          throw new PluginError(r.plugin, `route ${path}`, err);
+        }
+      };
+      const route: Route = { name: `plugin:${r.plugin}`, pattern: /^/, methods: (r.methods ?? GET).map((x) => x.toUpperCase()), handler };
       return { route, params };
     }
   }

@@ -28,6 +28,8 @@ before(async () => {
           return [
             { path: "/-/hello", handler: async () => ({ status: 200, headers: { "content-type": "text/plain; charset=utf-8" }, body: "hello, " + started + " database(s)" }) },
             { path: /^\\/-\\/greet\\/(?<who>[a-z]+)$/, handler: (req) => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ who: req.params.who }) }) },
+            { path: "/-/fails", handler: () => { throw new Error("plugin bug"); } },
+            { path: "/-/refuses", handler: async () => { const { HttpError } = await import(${JSON.stringify(new URL("../../src/http/errors.ts", import.meta.url).href)}); throw new HttpError(403, "Not for you"); } },
             // Plugin routes come before Almanac's own: this one answers for the database page's URL.
             { path: "/data", methods: ["get"], handler: async (req, almanac) => ({ status: 200, headers: { "content-type": "text/plain" }, body: "shadowed " + [...almanac.databases.keys()].join(",") }) },
           ];
@@ -46,6 +48,16 @@ test("startup runs with the databases open, and registered routes answer (exact 
   assert.equal((await server.get("/-/greet/ANA")).status, 404, "the pattern must match the whole path");
   assert.equal(await (await server.get("/data")).text(), "shadowed data");
   assert.equal((await server.get("/-/hello", { method: "POST" })).status, 405);
+});
+
+test("a route that throws is a generic 500 (logged with the plugin's name); an HttpError it throws is its answer", async () => {
+  const failed = await server.json("/-/fails", { headers: { accept: "application/json" } });
+  assert.equal(failed.status, 500);
+  assert.equal(failed.body.error, "Internal server error");
+  assert.ok(!JSON.stringify(failed.body).includes("plugin bug"), "the plugin's message stays in the log");
+  const refused = await server.json("/-/refuses", { headers: { accept: "application/json" } });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.error, "Not for you");
 });
 
 test("/-/plugins.json lists each plugin with its version and hooks, in file order", async () => {
