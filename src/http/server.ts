@@ -33,12 +33,12 @@ function wantsJson(req: AlmanacRequest): boolean {
   return accept.includes("application/json") || ctype.includes("application/json");
 }
 
-export function errorReply(almanac: Almanac, req: AlmanacRequest, err: HttpError): Reply {
+export async function errorReply(almanac: Almanac, req: AlmanacRequest, err: HttpError): Promise<Reply> {
   if (wantsJson(req)) return jsonError(err.messages, err.status, err.extra, err.headers);
   const title = err.status === 404 ? "Not found" : err.status === 403 ? "Forbidden" : err.status >= 500 ? "Server error" : "Error";
   let reply: Reply;
   try {
-    reply = renderErrorPage(almanac, req, err.status, title, err.messages);
+    reply = await renderErrorPage(almanac, req, err.status, title, err.messages);
   } catch (renderError) {
     // A broken custom error template must not hide the error itself.
     process.stderr.write(`almanac: error template failed: ${(renderError as Error)?.message ?? String(renderError)}\n`);
@@ -106,14 +106,14 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
     }
   } catch (err) {
     if (err instanceof HttpError) {
-      reply = errorReply(almanac, req, err);
+      reply = await errorReply(almanac, req, err);
     } else if (err instanceof QueryError && err.failure.kind !== "internal") {
       // A query failure that a page let escape (e.g. a count running beside the main query): still the
       // client's bad input or time limit, so a 400 with SQLite's message, never a 500.
-      reply = errorReply(almanac, req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
+      reply = await errorReply(almanac, req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
     } else {
       process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}\n`);
-      reply = errorReply(almanac, req, new HttpError(500, "Internal server error"));
+      reply = await errorReply(almanac, req, new HttpError(500, "Internal server error"));
     }
   }
   return finish(almanac, withMessageCookie(almanac, req, reply));

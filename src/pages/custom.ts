@@ -174,7 +174,7 @@ export async function customPage(almanac: Almanac, req: AlmanacRequest): Promise
   const state: PageState = { status: 200, headers: {}, failure: null };
   let reply: Reply;
   try {
-    reply = renderPage(almanac, req, {
+    reply = await renderPage(almanac, req, {
       templates: [page.template],
       context: { ...page.variables, ...pageFunctions(almanac, req, state) },
       bodyClass: "custom-page",

@@ -131,7 +131,7 @@ function formParameters(req: AlmanacRequest, q: QueryRun): { name: string; value
 }
 
 /** The HTML page from the same data as the JSON twin (or the error in its place). */
-function queryHtml(req: AlmanacRequest, almanac: Almanac, q: QueryRun, outcome: { data: QueryData | null; error: string | null; queryMs?: number; headers?: Record<string, string> }): Reply {
+function queryHtml(req: AlmanacRequest, almanac: Almanac, q: QueryRun, outcome: { data: QueryData | null; error: string | null; queryMs?: number; headers?: Record<string, string> }): Promise<Reply> {
   const canExecuteSql = almanac.permissions.allowed(req.actor, "execute-sql", { database: q.db.name });
   return renderQueryView(almanac, req, {
     database: q.db.name,

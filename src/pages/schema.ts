@@ -25,7 +25,7 @@ function markdown(title: string, sql: string): string {
   return `# Schema for ${title}\n\n\`\`\`sql\n${sql}\n\`\`\`\n`;
 }
 
-function respond(req: AlmanacRequest, almanac: Almanac, title: string, data: Record<string, unknown>, md: string): Reply {
+function respond(req: AlmanacRequest, almanac: Almanac, title: string, data: Record<string, unknown>, md: string): Reply | Promise<Reply> {
   const format = req.params.format;
   if (format === "json") return json(data);
   if (format === "md") return text(md, 200, { "content-type": "text/markdown; charset=utf-8" });

@@ -8,7 +8,7 @@ import { redactConfig } from "../config/index.js";
 import { renderJsonPage } from "../render/html.js";
 import { ensure } from "./common.js";
 
-function respond(req: AlmanacRequest, almanac: Almanac, title: string, data: unknown): Reply {
+function respond(req: AlmanacRequest, almanac: Almanac, title: string, data: unknown): Reply | Promise<Reply> {
   return req.params.format === "json" ? json(data) : renderJsonPage(almanac, req, title, data);
 }
 

@@ -7,7 +7,7 @@ import { basename, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Almanac } from "../app.js";
 import { StartupError } from "../http/errors.js";
-import { HOOK_NAMES, type AlmanacPlugin, type HookName, type PluginRoute } from "./types.js";
+import { HOOK_NAMES, type AlmanacPlugin, type HookName, type PageHookContext, type PageHookName, type PluginRoute } from "./types.js";
 
 export interface LoadedPlugin {
   name: string;
@@ -98,6 +98,31 @@ export class PluginManager {
         this.routes.push({ ...r, plugin: p.name });
       }
     }
+  }
+
+  /** Whether any plugin implements one of `hooks` (pages skip the work when none does). */
+  implements(hooks: readonly HookName[]): boolean {
+    return this.plugins.some((p) => p.hooks.some((h) => hooks.includes(h)));
+  }
+
+  /**
+   * One page hook's answers, plugin by plugin (null and undefined left out). A plugin that throws fails the
+   * request with its name in the log: a hook that silently does nothing would be worse.
+   */
+  async collect<K extends PageHookName>(hook: K, ctx: PageHookContext): Promise<NonNullable<Awaited<ReturnType<NonNullable<AlmanacPlugin[K]>>>>[]> {
+    const out: NonNullable<Awaited<ReturnType<NonNullable<AlmanacPlugin[K]>>>>[] = [];
+    for (const p of this.plugins) {
+      const fn = p.plugin[hook] as ((c: PageHookContext) => unknown) | undefined;
+      if (!fn) continue;
+      let value: unknown;
+      try {
+        value = await fn.call(p.plugin, ctx);
+      } catch (err) {
+        throw new PluginError(p.name, hook, err);
+      }
+      if (value !== null && value !== undefined) out.push(value as NonNullable<Awaited<ReturnType<NonNullable<AlmanacPlugin[K]>>>>);
+    }
+    return out;
   }
 
   private async run<T>(p: LoadedPlugin, step: string, fn: () => T | Promise<T>): Promise<T> {

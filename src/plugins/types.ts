@@ -18,6 +18,22 @@ export interface PluginRoute {
   handler(req: AlmanacRequest, almanac: Almanac): Awaitable<Reply>;
 }
 
+/** What the page hooks are told: which page is being rendered, for whom. */
+export interface PageHookContext {
+  almanac: Almanac;
+  request: AlmanacRequest;
+  actor: Record<string, unknown> | null;
+  /** The template chosen for the page (e.g. `table.html`). */
+  template: string;
+  /** Datasette's view names: index, database, table, row, query, … */
+  view_name: string;
+  database: string | null;
+  table: string | null;
+}
+
+/** An extra stylesheet or script: a URL, or `{url, sri, module}`. */
+export type ExtraUrl = string | { url: string; sri?: string; module?: boolean };
+
 export interface AlmanacPlugin {
   /** Defaults to the file name (or the package name). */
   name?: string;
@@ -26,7 +42,21 @@ export interface AlmanacPlugin {
   startup?(ctx: { almanac: Almanac }): Awaitable<void>;
   /** Routes to add, in front of Almanac's own. */
   register_routes?(ctx: { almanac: Almanac }): Awaitable<PluginRoute[] | null | undefined>;
+  /** Links for the header menu, for this actor. */
+  menu_links?(ctx: PageHookContext): Awaitable<{ href: string; label: string }[] | null | undefined>;
+  /** Stylesheets to add to the page. */
+  extra_css_urls?(ctx: PageHookContext): Awaitable<ExtraUrl[] | null | undefined>;
+  /** Scripts to add to the page. */
+  extra_js_urls?(ctx: PageHookContext): Awaitable<ExtraUrl[] | null | undefined>;
+  /** Variables for the templates (the page's own names win over a plugin's). */
+  extra_template_vars?(ctx: PageHookContext): Awaitable<Record<string, unknown> | null | undefined>;
+  /** JavaScript to run at the end of the page: the code, or `{script, module}`. */
+  extra_body_script?(ctx: PageHookContext): Awaitable<string | { script: string; module?: boolean } | null | undefined>;
 }
 
-export const HOOK_NAMES = ["startup", "register_routes"] as const;
+export const HOOK_NAMES = ["startup", "register_routes", "menu_links", "extra_css_urls", "extra_js_urls", "extra_template_vars", "extra_body_script"] as const;
+
+/** The hooks every HTML page asks (in one go, before its template renders). */
+export const PAGE_HOOKS = ["menu_links", "extra_css_urls", "extra_js_urls", "extra_template_vars", "extra_body_script"] as const;
+export type PageHookName = (typeof PAGE_HOOKS)[number];
 export type HookName = (typeof HOOK_NAMES)[number];

@@ -11,6 +11,10 @@ import { tildeEncode } from "../http/tilde.js";
 import { staticUrl } from "./assets.js";
 import { isSafeUrl } from "./cells.js";
 import { Templates, cssClass } from "./templates.js";
+import nunjucks from "nunjucks";
+import { PAGE_HOOKS, type PageHookContext } from "../plugins/types.js";
+
+type SafeString = nunjucks.runtime.SafeString;
 import { canViewTable } from "../pages/common.js";
 import { takeMessages } from "../http/messages.js";
 import { jsonTree } from "./json-view.js";
@@ -27,6 +31,8 @@ export interface PageOptions {
   /** Where the page sits, for the breadcrumbs. */
   database?: string;
   table?: string;
+  /** The table a table page shows (its breadcrumbs stop at the database): what plugin hooks are told. */
+  pageTable?: string;
   /** Metadata whose license / source / about links the footer shows (inherits from the levels above). */
   footerMetadata?: Metadata;
   /** Time spent in SQL for this page, shown in the footer. */
@@ -130,12 +136,53 @@ function requestContext(almanac: Almanac, req: AlmanacRequest) {
   };
 }
 
+/** A script for the end of the page: `</` can never close the script element early. */
+function bodyScript(value: string | { script: string; module?: boolean }): { script: SafeString; module: boolean } {
+  const text = typeof value === "string" ? value : String(value.script ?? "");
+  return { script: new nunjucks.runtime.SafeString(text.replace(/<\//g, "<\\/")), module: typeof value === "object" && value.module === true };
+}
+
+/** What plugins add to a page (menu links, assets, template variables, scripts); nothing to ask when none implements a page hook. */
+async function pluginContributions(almanac: Almanac, req: AlmanacRequest, opts: PageOptions, template: string) {
+  const none = { menu_links: [], css: [], js: [], vars: {}, scripts: [] };
+  if (!almanac.plugins.implements(PAGE_HOOKS)) return none;
+  const kind = opts.bodyClass.split(" ")[0];
+  const ctx: PageHookContext = {
+    almanac,
+    request: req,
+    actor: req.actor,
+    template,
+    view_name: kind === "db" ? "database" : kind,
+    database: opts.database ?? null,
+    table: opts.pageTable ?? opts.table ?? null,
+  };
+  const plugins = almanac.plugins;
+  const [links, css, js, vars, scripts] = await Promise.all([
+    plugins.collect("menu_links", ctx),
+    plugins.collect("extra_css_urls", ctx),
+    plugins.collect("extra_js_urls", ctx),
+    plugins.collect("extra_template_vars", ctx),
+    plugins.collect("extra_body_script", ctx),
+  ]);
+  return {
+    menu_links: links.flat().filter((l) => l && typeof l.href === "string" && typeof l.label === "string"),
+    css: extraUrls(css.flat()),
+    js: extraUrls(js.flat()),
+    vars: Object.assign({}, ...vars) as Record<string, unknown>,
+    scripts: scripts.map(bodyScript),
+  };
+}
+
 /** Render a page: the layout's context (breadcrumbs, menu, assets, footer, JSON twin) plus the page's own. */
-export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOptions): Reply {
+export async function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOptions): Promise<Reply> {
   const urls = urlsFor(almanac);
   const config = almanac.options.config;
   const footer = metadataContext({ ...almanac.instanceMetadata(), ...(opts.footerMetadata ?? {}) });
-  const page = templatesFor(almanac).render(opts.templates, {
+  const templates = templatesFor(almanac);
+  const extra = await pluginContributions(almanac, req, opts, templates.choose(opts.templates));
+  const page = templates.render(opts.templates, {
+    // Plugins' variables first: the page's own names win.
+    ...extra.vars,
     ...opts.context,
     urls,
     static: urls.static,
@@ -143,12 +190,13 @@ export function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOpti
     crumb_items: crumbs(almanac, req, opts.database, opts.table),
     actor: req.actor,
     display_actor: displayActor(req.actor),
-    menu_links: [],
+    menu_links: extra.menu_links,
+    body_scripts: extra.scripts,
     show_logout: false,
     messages: takeMessages(almanac, req),
     request: requestContext(almanac, req),
-    extra_css_urls: extraUrls(config.extra_css_urls),
-    extra_js_urls: extraUrls(config.extra_js_urls),
+    extra_css_urls: [...extraUrls(config.extra_css_urls), ...extra.css],
+    extra_js_urls: [...extraUrls(config.extra_js_urls), ...extra.js],
     body_class: opts.bodyClass,
     alternate_url_json: opts.jsonUrl ?? null,
     footer_links: footer.links,
@@ -181,7 +229,7 @@ export function bodyClass(kind: "index" | "database" | "table" | "row" | "query"
  * has Datasette's `error` (the messages joined), `status` and `title`, plus `errors` as a list; `messages`
  * is the layout's flash messages, as on every page.
  */
-export function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: number, title: string, messages: string[]): Reply {
+export async function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: number, title: string, messages: string[]): Promise<Reply> {
   const context = { title, status, error: messages.join("; "), errors: messages };
   return renderPage(almanac, req, { templates: [`${status}.html`, "error.html"], context, bodyClass: "error", status });
 }
@@ -190,7 +238,7 @@ export function renderErrorPage(almanac: Almanac, req: AlmanacRequest, status: n
  * `/-/…` pages as HTML (Datasette's show_json page): the data as definition lists and tables, escaped, with
  * the pretty-printed JSON and a link to the raw JSON beside it. The API's `"ok": true` is left out of the view.
  */
-export function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Reply {
+export async function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Promise<Reply> {
   const shown = data !== null && typeof data === "object" && !Array.isArray(data) && (data as Record<string, unknown>).ok === true ? withoutKey(data as Record<string, unknown>, "ok") : data;
   const rawUrl = almanac.path(req.path === "/" ? "/.json" : `${req.path}.json`) + (req.queryString ? `?${req.queryString}` : "");
   return renderPage(almanac, req, {

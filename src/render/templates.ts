@@ -105,9 +105,14 @@ export class Templates {
     return found;
   }
 
+  /** The first of `names` that exists (Datasette's lookup order), else the last. */
+  choose(names: string[]): string {
+    return names.find((n) => this.exists(n)) ?? names[names.length - 1];
+  }
+
   /** Render the first of `names` that exists (Datasette's lookup order); the list is noted in an HTML comment. */
   render(names: string[], context: Record<string, unknown>): string {
-    const chosen = names.find((n) => this.exists(n)) ?? names[names.length - 1];
+    const chosen = this.choose(names);
     const considered = names.map((n) => (n === chosen ? `*${n}` : n)).join(", ");
     return this.env.render(chosen, { ...context, templates_considered: considered });
   }

@@ -36,9 +36,23 @@ before(async () => {
         },
       };`,
     "second.js": `export default { name: "named-plugin" };`,
+    "page.mjs": `
+      export default {
+        menu_links: ({ view_name, request }) => {
+          if (request.arg("_explode")) throw new Error("menu bug");
+          return [{ href: "/-/hello", label: "Say hello (" + view_name + ")" }];
+        },
+        extra_css_urls: async ({ table }) => (table ? ["/assets/table.css"] : []),
+        extra_js_urls: () => [{ url: "/assets/chart.js", module: true, sri: "sha384-abc" }],
+        extra_template_vars: ({ template, database }) => ({ greeting: "hi from " + template + " on " + database, title: "plugin must not win" }),
+        extra_body_script: () => ({ script: "console.log('</script><b>not markup</b>')", module: true }),
+      };`,
     "notes.txt": "not a plugin",
   });
-  server = await startServer({ databases: [{ path: db, immutable: false }], pluginsDir: dir });
+  const templates = join(tempDir(), "templates");
+  mkdirSync(join(templates, "pages"), { recursive: true });
+  writeFileSync(join(templates, "pages", "greet.html"), '{% extends "base.html" %}{% block content %}<p id="greeting">{{ greeting }}</p>{% endblock %}');
+  server = await startServer({ databases: [{ path: db, immutable: false }], pluginsDir: dir, templateDir: templates });
 });
 after(async () => server.close());
 
@@ -64,6 +78,7 @@ test("/-/plugins.json lists each plugin with its version and hooks, in file orde
   const r = await server.json("/-/plugins.json");
   assert.deepEqual(r.body, [
     { name: "hello", static: false, templates: false, version: "1.2.3", hooks: ["register_routes", "startup"] },
+    { name: "page", static: false, templates: false, version: null, hooks: ["extra_body_script", "extra_css_urls", "extra_js_urls", "extra_template_vars", "menu_links"] },
     { name: "named-plugin", static: false, templates: false, version: null, hooks: [] },
   ]);
 });
@@ -71,7 +86,7 @@ test("/-/plugins.json lists each plugin with its version and hooks, in file orde
 test("a plugin that fails to load, names an unknown hook, or throws in startup stops start-up with its name", async () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ "broken.mjs": "export default {;" }, /^plugin broken \(.*broken\.mjs\) failed to load: /],
-    [{ "typo.mjs": "export default { startupp() {} };" }, /^plugin typo \(.*\): unknown hook "startupp" \(known: startup, register_routes\)$/],
+    [{ "typo.mjs": "export default { startupp() {} };" }, /^plugin typo \(.*\): unknown hook "startupp" \(known: startup, register_routes, menu_links, extra_css_urls, extra_js_urls, extra_template_vars, extra_body_script\)$/],
     [{ "bare.mjs": "export const x = 1;" }, /^plugin bare \(.*\): its default export must be an object of hooks$/],
     [{ "boom.mjs": "export default { startup() { throw new Error('no config'); } };" }, /^plugin boom: startup failed: no config$/],
     [{ "routes.mjs": "export default { register_routes() { return [{ path: '/x' }]; } };" }, /^plugin routes: register_routes returned a route without a path and a handler$/],
@@ -84,4 +99,26 @@ test("a plugin that fails to load, names an unknown hook, or throws in startup s
       return true;
     });
   }
+});
+
+test("page hooks: menu links, extra CSS and JS, template variables (the page's own names win) and a body script that cannot close its element", async () => {
+  const table = await (await server.get("/data/t")).text();
+  assert.match(table, /<li><a href="\/-\/hello">Say hello \(table\)<\/a><\/li>/);
+  assert.match(table, /<link rel="stylesheet" href="\/assets\/table\.css">/);
+  assert.match(table, /<script type="module" src="\/assets\/chart\.js" integrity="sha384-abc" crossorigin="anonymous"><\/script>/);
+  assert.match(table, /<script type="module">console\.log\('<\\\/script><b>not markup<\\\/b>'\)<\/script>/);
+  assert.doesNotMatch(table, /plugin must not win/);
+  const index = await (await server.get("/")).text();
+  assert.match(index, /Say hello \(index\)/);
+  assert.doesNotMatch(index, /table\.css/, "the hook is told which page it is on");
+  const page = await (await server.get("/greet")).text();
+  assert.match(page, /<p id="greeting">hi from pages\/greet\.html on null<\/p>/);
+});
+
+test("a page hook that throws fails the page with a 500 (the log names the plugin), never silently", async () => {
+  const r = await server.get("/data/t?_explode=1");
+  assert.equal(r.status, 500);
+  const body = await r.text();
+  assert.match(body, /Server error/);
+  assert.doesNotMatch(body, /menu bug/);
 });

@@ -30,7 +30,7 @@ export function tableCountText(count: number | null, truncated: boolean): string
   return plural(count, "row");
 }
 
-export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string; download: boolean }): Reply {
+export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string; download: boolean }): Promise<Reply> {
   const urls = urlsFor(almanac);
   const db = data.database;
   const showHidden = argIsTrue(req.arg("_show_hidden"));

@@ -36,7 +36,7 @@ export function databaseSummary(d: IndexDatabase): string {
   return parts.length ? parts.join(", ") : "No tables";
 }
 
-export function renderIndexView(almanac: Almanac, req: AlmanacRequest, data: IndexData, opts: { private: boolean; defaultTemplate: boolean }): Reply {
+export function renderIndexView(almanac: Almanac, req: AlmanacRequest, data: IndexData, opts: { private: boolean; defaultTemplate: boolean }): Promise<Reply> {
   const urls = urlsFor(almanac);
   const meta = data.metadata ?? {};
   const databases = data.databases.map((d) => ({

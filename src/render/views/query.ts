@@ -63,7 +63,7 @@ function sqlVisibility(almanac: Almanac, req: AlmanacRequest, definition: QueryC
   return { shown, toggle_href: pageUrl(almanac, req, toggle), toggle_label: shown ? "Hide SQL" : "Show SQL", keep };
 }
 
-export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: QueryViewInput): Reply {
+export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: QueryViewInput): Promise<Reply> {
   const urls = urlsFor(almanac);
   const db = input.database;
   const stored = input.name !== null;

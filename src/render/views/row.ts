@@ -40,7 +40,7 @@ interface ForeignKeyTable {
   link: string;
 }
 
-export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowViewInput): Reply {
+export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowViewInput): Promise<Reply> {
   const { db, table, data } = input;
   const urls = urlsFor(almanac);
   const row = (data.rows as Record<string, unknown>[])[0];

@@ -176,7 +176,7 @@ function displayText(v: unknown): string {
 }
 
 /** Build the table page's context from its data object and render `table-<db>-<t>.html` / `table.html`. */
-export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: TableViewInput): Reply {
+export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: TableViewInput): Promise<Reply> {
   const { db, table, data, sort } = input;
   const urls = urlsFor(almanac);
   const settings = almanac.settings;
@@ -344,6 +344,7 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     templates: [`table-${cssClass(db.name)}-${cssClass(table.name)}.html`, "table.html"],
     context,
     bodyClass: bodyClass("table", db.name, table.name),
+    pageTable: table.name,
     jsonUrl: jsonTwin(almanac, req),
     database: db.name,
     footerMetadata: { ...almanac.databaseMetadata(db.name), ...almanac.tableMetadata(db.name, table.name) },
