@@ -71,14 +71,13 @@ export class Database {
 
   /**
    * A token that changes whenever the file's contents may have: constant for immutable databases; for mutable
-   * ones SQLite's `data_version` on this process's own reading connection (it moves when any other connection,
-   * ours or another process's, commits) with the schema version. Cheap: it reads a counter, not the data.
+   * ones SQLite's `data_version` on this process's own reading connection, which never writes, so it moves
+   * whenever any other connection (ours or another process's) commits, schema changes included. Cheap: it
+   * reads a counter, not the data.
    */
   dataVersion(): string {
     if (!this.isMutable) return "immutable";
-    const data = this.meta.pragma("data_version", { simple: true }) as number;
-    const schema = this.meta.pragma("schema_version", { simple: true }) as number;
-    return `${data}.${schema}`;
+    return String(this.meta.pragma("data_version", { simple: true }));
   }
 
   /** Check the schema now (used after writes and by tests). */

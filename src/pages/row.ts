@@ -7,6 +7,7 @@ import type { Reply } from "../http/response.js";
 import { decodePrimaryKeyPath, tildeEncode } from "../http/tilde.js";
 import { quoteIdentifier } from "../sql/index.js";
 import { bindKeyValue } from "../query/table-plan.js";
+import { columnKey } from "../query/filters.js";
 import { rowsToObjects } from "../render/json.js";
 import { renderRowPage } from "../render/views/row.js";
 import { expandableColumns } from "../query/labels.js";
@@ -123,8 +124,7 @@ async function foreignKeyTables(almanac: Almanac, req: AlmanacRequest, db: Datab
     if (!canViewTable(almanac, req.actor, db, fk.otherTable)) continue;
     const value = row[fk.column];
     const r = await runSql(db, `select count(*) from ${quoteIdentifier(fk.otherTable)} where ${quoteIdentifier(fk.otherColumn)} = ?`, [value], { timeLimitMs: limit });
-    // A column starting with `_` would be a special argument: Datasette links it as `col__exact`.
-    const key = fk.otherColumn.startsWith("_") ? `${fk.otherColumn}__exact` : fk.otherColumn;
+    const key = columnKey(fk.otherColumn);
     const link = almanac.path(`/${tildeEncode(db.name)}/${tildeEncode(fk.otherTable)}?${new URLSearchParams({ [key]: String(value) }).toString()}`);
     out.push({ other_table: fk.otherTable, column: fk.column, other_column: fk.otherColumn, count: Number(r.rows[0][0]), link });
   }

@@ -7,7 +7,7 @@ import type { TableInfo } from "../db/types.js";
 import type { TableConfig } from "../config/options.js";
 import { BadRequest } from "../http/errors.js";
 import { quoteIdentifier } from "../sql/index.js";
-import { resolveColumn } from "./filters.js";
+import { columnKey, resolveColumn } from "./filters.js";
 
 /** How many rows of the filtered table a suggestion looks at (Datasette's `suggest_consider`). */
 export const SUGGEST_CONSIDER = 1000;
@@ -149,10 +149,6 @@ export function suggestRowCountSql(source: FacetSource): FacetQuery {
 
 const includes = (pairs: [string, string][], key: string, value: string) => pairs.some(([k, v]) => k === key && v === value);
 
-/** `col=v`, or `col__exact=v` when the bare name would read as a special argument or an operator. */
-function columnKey(column: string): string {
-  return column.startsWith("_") || column.includes("__") ? `${column}__exact` : column;
-}
 
 /** Column facets: `_facet=col`, one bucket per distinct value. */
 export const COLUMN_FACET: FacetType = {

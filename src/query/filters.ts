@@ -292,3 +292,8 @@ export function humanDescriptionEn(
   const sorted = sort ? `sorted by ${sort.column}${sort.descending ? " descending" : ""}` : "";
   return [where, sorted].filter(Boolean).join(" ");
 }
+
+/** The query-string key filtering `column` for equality: `col`, or `col__exact` when the bare name would read as a special argument or an operator. */
+export function columnKey(column: string): string {
+  return column.startsWith("_") || column.includes("__") ? `${column}__exact` : column;
+}

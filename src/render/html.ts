@@ -73,10 +73,10 @@ export function templatesFor(almanac: Almanac): Templates {
   return engine.templates;
 }
 
-/** The JSON twin of this page: same path plus `.json`, same query string, absolute. */
-export function jsonTwin(almanac: Almanac, req: AlmanacRequest): string {
-  const path = req.path === "/" ? "/.json" : `${req.path}.json`;
-  return req.absolute(almanac.path(path)) + (req.queryString ? `?${req.queryString}` : "");
+/** The JSON twin of this page: same path plus `.json`, same query string; absolute unless `absolute: false`. */
+export function jsonTwin(almanac: Almanac, req: AlmanacRequest, absolute = true): string {
+  const path = almanac.path(req.path === "/" ? "/.json" : `${req.path}.json`);
+  return (absolute ? req.absolute(path) : path) + (req.queryString ? `?${req.queryString}` : "");
 }
 
 /** Datasette's `urls` helper: every URL a template builds, base_url included. */
@@ -240,7 +240,7 @@ export async function renderErrorPage(almanac: Almanac, req: AlmanacRequest, sta
  */
 export async function renderJsonPage(almanac: Almanac, req: AlmanacRequest, title: string, data: unknown): Promise<Reply> {
   const shown = data !== null && typeof data === "object" && !Array.isArray(data) && (data as Record<string, unknown>).ok === true ? withoutKey(data as Record<string, unknown>, "ok") : data;
-  const rawUrl = almanac.path(req.path === "/" ? "/.json" : `${req.path}.json`) + (req.queryString ? `?${req.queryString}` : "");
+  const rawUrl = jsonTwin(almanac, req, false);
   return renderPage(almanac, req, {
     templates: ["show_json.html"],
     context: { title, tree: jsonTree(shown), json: JSON.stringify(data, null, 4), raw_url: rawUrl },

@@ -7,6 +7,7 @@ import type { Almanac } from "../../app.js";
 import type { Database } from "../../db/index.js";
 import type { AlmanacRequest } from "../../http/request.js";
 import { tildeEncode } from "../../http/tilde.js";
+import { columnKey } from "../../query/filters.js";
 import type { DisplayCell } from "../cells.js";
 import { urlWithQuery } from "../../pages/common.js";
 import { metadataContext, templatesFor, urlsFor } from "../html.js";
@@ -79,8 +80,7 @@ export function foreignKeyLinker(almanac: Almanac, db: Database, otherTable: str
     (other.usesRowid && otherColumn.toLowerCase() === "rowid");
   const tableUrl = urls.table(db.name, other.name);
   if (isKey) return (value) => `${tableUrl}/${tildeEncode(String(value))}`;
-  // A column starting with `_` would be a special argument: filter it as `col__exact`.
-  const key = otherColumn.startsWith("_") ? `${otherColumn}__exact` : otherColumn;
+  const key = columnKey(otherColumn);
   return (value) => `${tableUrl}?${new URLSearchParams([[key, String(value)]]).toString()}`;
 }
 
