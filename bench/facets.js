@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { freePort, startServer, stopServer } from "./lib.js";
-import { COLUMN_FACET, DATE_FACET } from "../dist/query/facets.js";
-import { introspect } from "../dist/db/introspect.js";
+import { COLUMN_FACET, DATE_FACET } from "../dist/src/query/facets.js";
+import { introspect } from "../dist/src/db/introspect.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: opts } = parseArgs({ options: { db: { type: "string", multiple: true }, rounds: { type: "string", default: "5" } } });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `almanac` command: the compiled CLI lives in dist/ (built by `npm install`).
-import { main } from "../dist/cli/index.js";
+import { main } from "../dist/src/cli/index.js";
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -2,8 +2,8 @@
 import { randomBytes } from "node:crypto";
 import { PluginManager, loadPluginsDir } from "./plugins/manager.js";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "./paths.js";
 import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig } from "./config/options.js";
 import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
@@ -15,12 +15,10 @@ import { createHttpServer, handleInProcess, type HttpServer } from "./http/serve
 
 export const VERSION = "0.1.0";
 
-const here = dirname(fileURLToPath(import.meta.url));
-
 /** The compiled time-limit extension: build/ sits beside src/ and dist/. */
 export function interruptExtensionPath(): string {
   const file = process.platform === "darwin" ? "almanac_interrupt.dylib" : "almanac_interrupt.so";
-  const path = join(here, "..", "build", file);
+  const path = join(PACKAGE_ROOT, "build", file);
   if (!existsSync(path)) {
     throw new StartupError(`the time-limit extension ${path} is missing: run "npm run build" (it needs a C compiler)`);
   }

@@ -1,5 +1,7 @@
 /** @module The `almanac` command line: declares commands and options with commander, hands parsed values to cli/<command>.ts. */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { StartupError } from "../http/errors.js";
 import { decodePair, joinSettingPairs, withDefaultCommand } from "./args.js";
@@ -8,9 +10,8 @@ import { parsePort, runServe, type ServeDeps, type ServeFlags } from "./serve.js
 import { runInspect, type InspectFlags } from "./inspect.js";
 
 function packageVersion(): string {
-  // src/cli/ and dist/cli/ are both two levels below package.json.
   try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
   } catch {
     return "unknown";
   }

@@ -4,14 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { PACKAGE_ROOT } from "../paths.js";
 import type { Almanac } from "../app.js";
 import { contentType, resolveInside } from "../http/files.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Where assets are looked up, built bundles first. */
-export const STATIC_DIRS = [join(ROOT, "dist", "static"), join(ROOT, "static")];
+export const STATIC_DIRS = [join(PACKAGE_ROOT, "dist", "static"), join(PACKAGE_ROOT, "static")];
 
 export interface Asset {
   body: Buffer;

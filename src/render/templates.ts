@@ -5,14 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import nunjucks from "nunjucks";
 import { resolveInside } from "../http/files.js";
 import { tildeEncode } from "../http/tilde.js";
 import { quoteIdentifier } from "../sql/index.js";
+import { PACKAGE_ROOT } from "../paths.js";
 
-export const BUILTIN_TEMPLATES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "templates");
+export const BUILTIN_TEMPLATES = join(PACKAGE_ROOT, "templates");
 const DEFAULT_PREFIX = "default:";
 
 /** Loads `name` from the user's directory, then the built-in one; `default:name` from the built-in one only. */
