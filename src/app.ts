@@ -1,6 +1,7 @@
 /** @module Almanac: wires configuration, databases, permissions and the HTTP server together. */
 import { randomBytes } from "node:crypto";
-import { PluginManager, loadPluginsDir } from "./plugins/manager.js";
+import { PluginManager } from "./plugins/manager.js";
+import { checkUniqueNames, loadPluginsDir } from "./plugins/load.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./paths.js";
@@ -149,7 +150,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const db of almanac.databases.values()) db.schema();
     await runner.run({ db: specs[0].name, sql: "select 1" });
     // Plugins last: their startup hooks may use the databases. A failing plugin stops start-up, named.
-    almanac.plugins = new PluginManager(options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : []);
+    const loaded = options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : [];
+    checkUniqueNames(loaded);
+    almanac.plugins = new PluginManager(loaded);
     await almanac.plugins.start(almanac);
   } catch (err) {
     await almanac.close().catch(() => undefined);

@@ -33,6 +33,8 @@ export interface PageOptions {
   table?: string;
   /** The table a table page shows (its breadcrumbs stop at the database): what plugin hooks are told. */
   pageTable?: string;
+  /** The columns a page with rows shows (plugin hooks are told). */
+  columns?: string[];
   /** Metadata whose license / source / about links the footer shows (inherits from the levels above). */
   footerMetadata?: Metadata;
   /** Time spent in SQL for this page, shown in the footer. */
@@ -155,14 +157,15 @@ async function pluginContributions(almanac: Almanac, req: AlmanacRequest, opts: 
     view_name: kind === "db" ? "database" : kind,
     database: opts.database ?? null,
     table: opts.pageTable ?? opts.table ?? null,
+    columns: opts.columns ?? null,
   };
   const plugins = almanac.plugins;
   const [links, css, js, vars, scripts] = await Promise.all([
-    plugins.collect("menu_links", ctx),
-    plugins.collect("extra_css_urls", ctx),
-    plugins.collect("extra_js_urls", ctx),
-    plugins.collect("extra_template_vars", ctx),
-    plugins.collect("extra_body_script", ctx),
+    plugins.values("menu_links", ctx),
+    plugins.values("extra_css_urls", ctx),
+    plugins.values("extra_js_urls", ctx),
+    plugins.values("extra_template_vars", ctx),
+    plugins.values("extra_body_script", ctx),
   ]);
   return {
     menu_links: links.flat().filter((l) => l && typeof l.href === "string" && typeof l.label === "string"),
