@@ -25,6 +25,27 @@ export interface LoadedPlugin {
 
 const PLUGIN_FILE = /\.(m?js)$/;
 
+/** Edit distance, for "did you mean" (hook names are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+function closestHook(key: string): string | null {
+  let best: string | null = null;
+  let bestDistance = 4; // farther than 3 edits is not a typo
+  for (const hook of HOOK_NAMES) {
+    const d = distance(key.toLowerCase(), hook);
+    if (d < bestDistance) [best, bestDistance] = [hook, d];
+  }
+  return best;
+}
+
 /** The plugin a module exports (its default export), checked: an object whose function members are known hooks. */
 export function checkPlugin(exported: unknown, fallbackName: string, source: string): LoadedPlugin {
   if (!exported || typeof exported !== "object") {
@@ -36,7 +57,8 @@ export function checkPlugin(exported: unknown, fallbackName: string, source: str
   for (const [key, value] of Object.entries(plugin)) {
     if (key === "name" || key === "version") continue;
     if (!(HOOK_NAMES as readonly string[]).includes(key)) {
-      throw new StartupError(`plugin ${name} (${source}): unknown hook "${key}" (known: ${HOOK_NAMES.join(", ")})`);
+      const near = closestHook(key);
+      throw new StartupError(`plugin ${name} (${source}): unknown hook "${key}"${near ? ` (did you mean "${near}"?)` : ""}; the hooks are listed in docs/plugins.md`);
     }
     if (typeof value !== "function") throw new StartupError(`plugin ${name} (${source}): hook "${key}" must be a function`);
     hooks.push(key as HookName);
