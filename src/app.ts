@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { PluginManager } from "./plugins/manager.js";
 import { checkUniqueNames, loadPluginsDir } from "./plugins/load.js";
+import { loadBuiltinPlugins } from "./plugins/builtin.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./paths.js";
@@ -150,7 +151,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     for (const db of almanac.databases.values()) db.schema();
     await runner.run({ db: specs[0].name, sql: "select 1" });
     // Plugins last: their startup hooks may use the databases. A failing plugin stops start-up, named.
-    const loaded = options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : [];
+    const loaded = [...(await loadBuiltinPlugins(options.config)), ...(options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : [])];
     checkUniqueNames(loaded);
     almanac.plugins = new PluginManager(loaded);
     await almanac.plugins.start(almanac);

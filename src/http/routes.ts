@@ -15,7 +15,7 @@ import { tablePage } from "../pages/table.js";
 import { rowPage } from "../pages/row.js";
 import { sqlQueryPage, queryParametersPage } from "../pages/query.js";
 import { jumpPage } from "../pages/jump.js";
-import { staticMountFile } from "../pages/static.js";
+import { pluginStaticFile, staticMountFile } from "../pages/static.js";
 import { messagesDebugPage } from "../pages/messages-debug.js";
 import { faviconPage, staticAssetPage } from "../pages/assets.js";
 import { instanceSchemaPage, databaseSchemaPage, tableSchemaPage } from "../pages/schema.js";
@@ -40,6 +40,7 @@ export const ROUTES: Route[] = [
   { name: "dash", pattern: /^\/-$/, methods: GET, handler: async (_req, a) => redirect(a.path("/-/"), 301) },
   { name: "favicon", pattern: /^\/favicon\.ico$/, methods: GET, handler: faviconPage },
   { name: "static", pattern: /^\/-\/static\/(?<path>.+)$/, methods: GET, handler: staticAssetPage },
+  { name: "static-plugins", pattern: /^\/-\/static-plugins\/(?<plugin>[^/]+)\/(?<path>.+)$/, methods: GET, handler: pluginStaticFile },
   { name: "memory-alias", pattern: /^\/:memory:(?<rest>.*)$/, methods: GET, handler: async (req, a) => redirect(a.path(`/_memory${req.params.rest}${req.queryString ? "?" + req.queryString : ""}`)) },
   { name: "versions", pattern: new RegExp(`^/-/versions${JSON_ONLY}$`), methods: GET, handler: versionsPage },
   { name: "plugins", pattern: new RegExp(`^/-/plugins${JSON_ONLY}$`), methods: GET, handler: pluginsPage },

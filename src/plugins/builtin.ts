@@ -1,0 +1,41 @@
+/**
+ * @module Almanac's built-in plugins (top-level `plugins/`): ordinary plugins that use only the public hooks,
+ * loaded before any other. Each is on by default; `plugins: {<name>: {enabled: false}}` in the configuration
+ * (instance level) turns one off.
+ */
+import { join } from "node:path";
+import { pluginConfig } from "../config/secrets.js";
+import type { InstanceConfig } from "../config/options.js";
+import { PACKAGE_ROOT } from "../paths.js";
+import { checkPlugin, type LoadedPlugin } from "./load.js";
+
+interface Builtin {
+  name: string;
+  /** Imports the plugin module (source under tsx, compiled under dist/). */
+  load(): Promise<{ default: unknown }>;
+  /** Its static files (built into dist/plugins/<name>/static by scripts/build-assets.js), if it has any. */
+  staticDir?: string;
+}
+
+export const BUILTIN_PLUGINS: Builtin[] = [];
+
+/** Where a built-in's built browser files go. */
+export function builtinStaticDir(name: string): string {
+  return join(PACKAGE_ROOT, "dist", "plugins", name, "static");
+}
+
+function enabled(config: InstanceConfig, name: string): boolean {
+  const c = pluginConfig(config, name);
+  return !(c && typeof c === "object" && (c as { enabled?: unknown }).enabled === false);
+}
+
+/** The built-ins the configuration leaves on, imported and checked. */
+export async function loadBuiltinPlugins(config: InstanceConfig): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  for (const b of BUILTIN_PLUGINS) {
+    if (!enabled(config, b.name)) continue;
+    const module = await b.load();
+    out.push({ ...checkPlugin(module.default, b.name, `built-in ${b.name}`), staticDir: b.staticDir ?? null });
+  }
+  return out;
+}
