@@ -1,9 +1,15 @@
 /**
- * @module The one permission resolver every route asks. Today it applies Datasette's default rules
- * (and --default-deny); allow blocks from the configuration are parsed and kept, and are enforced by
- * the authentication work that builds on this module (see docs/architecture.md).
+ * @module The one permission resolver every route asks (Datasette 1.0's rules, §7.6). Each source contributes
+ * rules — allow or deny an action at a level: global, a database, or a child of a database (table, view,
+ * stored query). For a resource the most specific level with a rule decides; at that level a deny beats an
+ * allow; no rule at all is a deny. An action's `also_requires` must be allowed too.
+ *
+ * Sources today: the default rules (skipped under --default-deny), `default_allow_sql`, and plugins'
+ * `permission_rules` hooks. Plugin hooks may be async, so their rules are gathered once per request
+ * (`prepare`) and the checks themselves stay synchronous.
  */
 import type { Settings } from "../config/settings.js";
+import type { PluginManager } from "../plugins/manager.js";
 
 export const ACTIONS = [
   "view-instance", "permissions-debug", "debug-menu", "view-database", "view-database-download", "execute-sql",
@@ -20,6 +26,15 @@ export interface Resource {
   child?: string;
 }
 
+/** A rule as the resolver keeps it: where it applies, what it says, and who said it (for the debug pages). */
+export interface Rule {
+  database: string | null;
+  child: string | null;
+  allow: boolean;
+  reason: string;
+  source: string;
+}
+
 const DEFAULT_ALLOW: ReadonlySet<Action> = new Set<Action>([
   "view-instance", "view-database", "view-database-download", "execute-sql", "view-table", "view-query",
 ]);
@@ -31,17 +46,102 @@ const ALSO_REQUIRES: Partial<Record<Action, Action>> = {
   "store-query": "execute-sql",
 };
 
+type RuleSet = Map<Action, Rule[]>;
+const NO_RULES: RuleSet = new Map();
+
+/** The level a rule sits at for `resource` (2 child, 1 database, 0 global), or -1 when it does not apply. */
+function levelFor(rule: Rule, resource: Resource): number {
+  if (rule.database === null) return rule.child === null ? 0 : -1;
+  if (rule.database !== resource.database) return -1;
+  if (rule.child === null) return 1;
+  return rule.child === resource.child ? 2 : -1;
+}
+
+/** Datasette's decision: the most specific level with a matching rule wins; deny beats allow within it. */
+export function decide(rules: readonly Rule[], resource: Resource): { allowed: boolean; rule: Rule | null } {
+  let best = -1;
+  let chosen: Rule | null = null;
+  for (const rule of rules) {
+    const level = levelFor(rule, resource);
+    if (level < best || level === -1) continue;
+    if (level > best || (chosen?.allow && !rule.allow)) {
+      best = level;
+      chosen = rule;
+    }
+  }
+  return { allowed: chosen?.allow ?? false, rule: chosen };
+}
+
 export class PermissionResolver {
-  constructor(
-    private readonly settings: Settings,
-    private readonly defaultDeny: boolean,
-  ) {}
+  private readonly defaults: RuleSet = new Map();
+  /** Plugin rules gathered for this request's actor (actors are fresh objects per request) … */
+  private readonly prepared = new WeakMap<object, RuleSet>();
+  /** … and for the anonymous actor, asked on every page to mark private resources. */
+  private anonymous: RuleSet = NO_RULES;
+
+  constructor(settings: Settings, defaultDeny: boolean) {
+    for (const action of ACTIONS) {
+      const rules: Rule[] = [];
+      if (!defaultDeny && DEFAULT_ALLOW.has(action)) rules.push({ database: null, child: null, allow: true, reason: "default allow", source: "default" });
+      if (action === "execute-sql" && !settings.default_allow_sql) {
+        rules.push({ database: null, child: null, allow: false, reason: "default_allow_sql is off", source: "default" });
+      }
+      this.defaults.set(action, rules);
+    }
+  }
+
+  /**
+   * Gather plugins' `permission_rules` for this actor (and the anonymous one) before a request's checks.
+   * Costs nothing when no plugin implements the hook.
+   */
+  async prepare(plugins: PluginManager, actor: Actor): Promise<void> {
+    if (!plugins.implements("permission_rules")) return;
+    const gather = async (who: Actor): Promise<RuleSet> => {
+      const set: RuleSet = new Map();
+      await Promise.all(
+        ACTIONS.map(async (action) => {
+          const answers = await plugins.collect("permission_rules", { almanac: plugins.almanac!, actor: who, action });
+          const rules: Rule[] = [];
+          for (const { plugin, value } of answers) {
+            if (!Array.isArray(value)) throw new Error(`plugin ${plugin}: permission_rules must return a list of rules`);
+            for (const r of value) rules.push(checkRule(r, plugin));
+          }
+          if (rules.length) set.set(action, rules);
+        }),
+      );
+      return set;
+    };
+    const [forActor, forAnonymous] = await Promise.all([actor ? gather(actor) : null, gather(null)]);
+    this.anonymous = forAnonymous;
+    if (actor && forActor) this.prepared.set(actor, forActor);
+  }
+
+  /** Every rule that bears on `action` for `actor`, in source order. */
+  rules(actor: Actor, action: Action): Rule[] {
+    const fromPlugins = (actor ? this.prepared.get(actor) : this.anonymous)?.get(action) ?? [];
+    const defaults = this.defaults.get(action) ?? [];
+    return fromPlugins.length ? [...defaults, ...fromPlugins] : defaults;
+  }
 
   allowed(actor: Actor, action: Action, resource: Resource = {}): boolean {
-    void actor;
-    let ok = !this.defaultDeny && DEFAULT_ALLOW.has(action);
-    if (action === "execute-sql" && !this.settings.default_allow_sql) ok = false;
+    if (!decide(this.rules(actor, action), resource).allowed) return false;
     const also = ALSO_REQUIRES[action];
-    return ok && (also ? this.allowed(actor, also, resource) : true);
+    return also ? this.allowed(actor, also, resource) : true;
   }
+}
+
+/** A plugin's rule, checked: a malformed one is the plugin's error, named, never a silent allow. */
+function checkRule(value: unknown, plugin: string): Rule {
+  const r = value as Record<string, unknown> | null;
+  const optionalName = (v: unknown) => v === undefined || v === null || typeof v === "string";
+  if (!r || typeof r !== "object" || typeof r.allow !== "boolean" || !optionalName(r.database) || !optionalName(r.child) || (r.child != null && r.database == null)) {
+    throw new Error(`plugin ${plugin}: permission_rules returned a malformed rule ${JSON.stringify(value)} (want {database?, child?, allow: boolean, reason?})`);
+  }
+  return {
+    database: (r.database as string | null | undefined) ?? null,
+    child: (r.child as string | null | undefined) ?? null,
+    allow: r.allow,
+    reason: typeof r.reason === "string" ? r.reason : "",
+    source: plugin,
+  };
 }

@@ -73,3 +73,20 @@ export function jsonError(messages: string[], status: number, extra: Record<stri
   if (truncated !== undefined) body.truncated = truncated;
   return json(body, status, headers);
 }
+
+/**
+ * A reply a plugin handed back, checked before it is sent: a status from 100 to 599, headers of strings and
+ * a string, Buffer or async-iterable body. Returns a description of what is wrong, or null when it is fine.
+ */
+export function replyProblem(value: unknown): string | null {
+  if (!value || typeof value !== "object") return `not a reply object (got ${value === null ? "null" : typeof value})`;
+  const r = value as Record<string, unknown>;
+  if (typeof r.status !== "number" || !Number.isInteger(r.status) || r.status < 100 || r.status > 599) return `status must be an integer from 100 to 599 (got ${JSON.stringify(r.status)})`;
+  if (r.headers !== undefined && (typeof r.headers !== "object" || r.headers === null || Object.values(r.headers).some((v) => typeof v !== "string"))) {
+    return "headers must be an object of strings";
+  }
+  const body = r.body;
+  const streamed = body !== null && typeof body === "object" && Symbol.asyncIterator in body && typeof (body as { next?: unknown }).next === "function";
+  if (typeof body !== "string" && !Buffer.isBuffer(body) && !streamed) return "body must be a string, a Buffer or an async iterator";
+  return null;
+}

@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import type { Almanac } from "../app.js";
 import { AlmanacRequest } from "./request.js";
 import { HttpError } from "./errors.js";
-import { isStreamed, jsonError, redirect, text, type Reply, type StreamedBody } from "./response.js";
+import { isStreamed, jsonError, redirect, replyProblem, text, type Reply, type StreamedBody } from "./response.js";
+import { PluginError } from "../plugins/manager.js";
 import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
 import { QueryError } from "../db/pool.js";
@@ -78,8 +79,36 @@ function finish(almanac: Almanac, reply: Reply): Reply {
   return reply;
 }
 
-/** Run one request through routing and the error boundary. Never throws. */
+/** Run one request through the plugins' middleware, routing and the error boundary. Never throws. */
 export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Actor = null): Promise<Reply> {
+  // `serve --get --actor` hands an actor in; otherwise the actor sources decide (inside the middleware).
+  req.actor = actor;
+  let reply: Reply;
+  try {
+    reply = await handlerFor(almanac)(req);
+    const problem = replyProblem(reply);
+    if (problem) throw new Error(`the middleware returned a bad reply: ${problem}`);
+  } catch (err) {
+    // Only middleware failures arrive here: `handle` has its own error boundary.
+    reply = await errorFor(almanac, req, err);
+  }
+  return finish(almanac, reply);
+}
+
+const handlers = new WeakMap<Almanac, (req: AlmanacRequest) => Promise<Reply>>();
+
+/** The request handler inside every plugin's middleware, composed once per instance. */
+function handlerFor(almanac: Almanac): (req: AlmanacRequest) => Promise<Reply> {
+  let handler = handlers.get(almanac);
+  if (!handler) {
+    handler = almanac.plugins.wrap((req) => handle(almanac, req));
+    handlers.set(almanac, handler);
+  }
+  return handler;
+}
+
+/** Who is asking (plugins' actor_from_request, first answer wins), routing, and the error boundary. */
+async function handle(almanac: Almanac, req: AlmanacRequest): Promise<Reply> {
   let reply: Reply;
   try {
     const base = almanac.baseUrl;
@@ -88,12 +117,18 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
     if (req.method === "OPTIONS") {
       reply = text("ok", 200);
     } else {
-      // Actors from cookies and tokens arrive with authentication; until then only `serve --get --actor` sets one.
-      req.actor = actor;
+      if (!req.actor && almanac.plugins.implements("actor_from_request")) {
+        const actor = await almanac.plugins.firstAnswer("actor_from_request", { almanac, request: req });
+        if (actor && (typeof actor.value !== "object" || Array.isArray(actor.value))) {
+          throw new PluginError(actor.plugin, "actor_from_request", new Error("an actor must be an object or null"));
+        }
+        req.actor = actor?.value ?? null;
+      }
+      await almanac.permissions.prepare(almanac.plugins, req.actor);
       const match = matchRoute(req.path, almanac);
       // Percent-encoded names are redirected to their tilde form (except files under --static mounts).
       const fallback = !match || (match.route.name !== "static-mount" && req.path.includes("%")) ? fallThroughRedirect(almanac, req) : null;
-      if (fallback) return finish(almanac, fallback);
+      if (fallback) return fallback;
       // Where the answer would be a 404, a custom page (templates/pages/…) may answer instead.
       reply = await orCustomPage(almanac, req, async () => {
         if (!match) throw new HttpError(404, "Not found");
@@ -105,18 +140,50 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
       });
     }
   } catch (err) {
-    if (err instanceof HttpError) {
-      reply = await errorReply(almanac, req, err);
-    } else if (err instanceof QueryError && err.failure.kind !== "internal") {
-      // A query failure that a page let escape (e.g. a count running beside the main query): still the
-      // client's bad input or time limit, so a 400 with SQLite's message, never a 500.
-      reply = await errorReply(almanac, req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
-    } else {
-      process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${(err as Error)?.stack ?? String(err)}\n`);
-      reply = await errorReply(almanac, req, new HttpError(500, "Internal server error"));
-    }
+    reply = await errorFor(almanac, req, err);
   }
-  return finish(almanac, withMessageCookie(almanac, req, reply));
+  return withMessageCookie(almanac, req, reply);
+}
+
+/**
+ * The answer for an error: a plugin's handle_exception (or, for a 403, its forbidden) first, then the
+ * default — the HttpError's status and messages, a query failure as a 400, anything else a logged 500.
+ */
+async function errorFor(almanac: Almanac, req: AlmanacRequest, err: unknown): Promise<Reply> {
+  const fromPlugin = await pluginErrorReply(almanac, req, err);
+  if (fromPlugin) return fromPlugin;
+  if (err instanceof HttpError) return errorReply(almanac, req, err);
+  if (err instanceof QueryError && err.failure.kind !== "internal") {
+    // A query failure that a page let escape (e.g. a count running beside the main query): still the
+    // client's bad input or time limit, so a 400 with SQLite's message, never a 500.
+    return errorReply(almanac, req, new HttpError(400, err.failure.kind === "timeout" ? TIME_LIMIT_MESSAGE : err.failure.message));
+  }
+  const detail = err instanceof PluginError ? err.message + (err.cause instanceof Error && err.cause.stack ? `\n${err.cause.stack}` : "") : ((err as Error)?.stack ?? String(err));
+  process.stderr.write(`almanac: error handling ${req.method} ${req.path}: ${detail}\n`);
+  return errorReply(almanac, req, new HttpError(500, "Internal server error"));
+}
+
+/** handle_exception, then forbidden for a 403. A hook that fails here is logged and the default answer used. */
+async function pluginErrorReply(almanac: Almanac, req: AlmanacRequest, err: unknown): Promise<Reply | null> {
+  const plugins = almanac.plugins;
+  const forbidden = err instanceof HttpError && err.status === 403;
+  if (!plugins.implements(forbidden ? ["handle_exception", "forbidden"] : ["handle_exception"])) return null;
+  const ask = async (hook: "handle_exception" | "forbidden"): Promise<Reply | null> => {
+    try {
+      const answer =
+        hook === "handle_exception"
+          ? await plugins.firstAnswer("handle_exception", { almanac, request: req, exception: err })
+          : await plugins.firstAnswer("forbidden", { almanac, request: req, message: (err as HttpError).messages.join("; ") });
+      if (!answer) return null;
+      const problem = replyProblem(answer.value);
+      if (problem) throw new PluginError(answer.plugin, hook, new Error(`returned a bad reply: ${problem}`));
+      return { ...answer.value, headers: { ...(answer.value.headers ?? {}) } };
+    } catch (hookError) {
+      process.stderr.write(`almanac: ${(hookError as Error).message}\n`);
+      return null;
+    }
+  };
+  return (await ask("handle_exception")) ?? (forbidden ? await ask("forbidden") : null);
 }
 
 function buildRequest(almanac: Almanac, method: string, url: string, headers: IncomingHttpHeaders, encrypted: boolean): AlmanacRequest {

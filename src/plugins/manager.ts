@@ -3,9 +3,11 @@
  * does, naming the plugin in every error, so a broken plugin is never silently skipped.
  */
 import type { Almanac } from "../app.js";
-import { StartupError } from "../http/errors.js";
+import { HttpError, StartupError } from "../http/errors.js";
 import type { LoadedPlugin } from "./load.js";
-import type { AlmanacPlugin, HookName, PluginRoute } from "./types.js";
+import type { AlmanacRequest } from "../http/request.js";
+import type { Reply } from "../http/response.js";
+import type { Actor, AlmanacEvent, AlmanacPlugin, HookName, Middleware, PluginRoute } from "./types.js";
 
 /** A plugin failed: the message names it and the hook (or load step) that failed. */
 export class PluginError extends Error {
@@ -26,11 +28,16 @@ export type HookAnswer<K extends HookName> = NonNullable<Awaited<ReturnType<Hook
 export class PluginManager {
   /** Routes from register_routes, matched before the core routes. */
   routes: (PluginRoute & { plugin: string })[] = [];
+  /** Middleware from asgi_wrapper, outermost first. */
+  middleware: { plugin: string; wrap: Middleware }[] = [];
+  /** The instance the plugins were started for (hooks that need it and are not handed it). */
+  almanac: Almanac | null = null;
 
   constructor(readonly plugins: LoadedPlugin[]) {}
 
-  /** Run `startup` and collect routes; a failure stops start-up with the plugin named. */
+  /** Run `startup`, collect routes and middleware; a failure stops start-up with the plugin named. */
   async start(almanac: Almanac): Promise<void> {
+    this.almanac = almanac;
     for (const p of this.plugins) {
       if (p.plugin.startup) await this.atStartup(p, "startup", () => p.plugin.startup!({ almanac }));
     }
@@ -43,6 +50,56 @@ export class PluginManager {
           throw new StartupError(`plugin ${p.name}: register_routes returned a route without a path and a handler`);
         }
         this.routes.push({ ...r, plugin: p.name });
+      }
+    }
+    for (const p of this.plugins) {
+      if (!p.plugin.asgi_wrapper) continue;
+      const wrap = await this.atStartup(p, "asgi_wrapper", () => p.plugin.asgi_wrapper!({ almanac }));
+      if (wrap === null || wrap === undefined) continue;
+      if (typeof wrap !== "function") throw new StartupError(`plugin ${p.name}: asgi_wrapper must return a function (next) => handler`);
+      this.middleware.push({ plugin: p.name, wrap });
+    }
+    // Compose once now, so a middleware that cannot wrap stops start-up rather than failing every request.
+    await this.atStartup(this.plugins[0], "asgi_wrapper", () => this.wrap(async () => ({ status: 204, headers: {}, body: "" })));
+  }
+
+  /**
+   * `inner` inside every plugin's middleware (the first plugin's outermost). A middleware that throws, or
+   * hands back something that is not a handler, is named in the error.
+   */
+  wrap(inner: (req: AlmanacRequest) => Promise<Reply>): (req: AlmanacRequest) => Promise<Reply> {
+    let handler = inner;
+    for (const { plugin, wrap } of [...this.middleware].reverse()) {
+      const next = handler;
+      let wrapped: unknown;
+      try {
+        wrapped = wrap(next);
+      } catch (err) {
+        throw new PluginError(plugin, "asgi_wrapper", err);
+      }
+      if (typeof wrapped !== "function") throw new PluginError(plugin, "asgi_wrapper", new Error("the middleware must return a handler function"));
+      const fn = wrapped as (req: AlmanacRequest) => Promise<Reply>;
+      handler = async (req) => {
+        try {
+          return await fn(req);
+        } catch (err) {
+          if (err instanceof PluginError) throw err;
+          throw new PluginError(plugin, "asgi_wrapper", err);
+        }
+      };
+    }
+    return handler;
+  }
+
+  /** Tell every track_event hook about an event. A hook that throws is logged with its name; the action it reports has already happened. */
+  async trackEvent(almanac: Almanac, name: string, actor: Actor, properties: Record<string, unknown> = {}): Promise<void> {
+    if (!this.implements("track_event")) return;
+    const event: AlmanacEvent = { name, actor, created: new Date().toISOString(), properties };
+    for (const p of this.implementing("track_event")) {
+      try {
+        await p.plugin.track_event!({ almanac, event });
+      } catch (err) {
+        process.stderr.write(`almanac: ${new PluginError(p.name, "track_event", err).message}\n`);
       }
     }
   }
@@ -71,6 +128,8 @@ export class PluginManager {
       try {
         value = await fn.call(p.plugin, ctx);
       } catch (err) {
+        // An HttpError is the plugin's answer (a 401, a 403…); anything else is its failure, named.
+        if (err instanceof HttpError) throw err;
         throw new PluginError(p.name, hook, err);
       }
       if (value !== null && value !== undefined) out.push({ plugin: p.name, value: value as HookAnswer<K> });
@@ -85,6 +144,11 @@ export class PluginManager {
 
   /** The first non-null answer ("firstresult" hooks: actor_from_request, render_cell, forbidden, handle_exception). */
   async first<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<HookAnswer<K> | null> {
+    return (await this.firstAnswer(hook, ctx))?.value ?? null;
+  }
+
+  /** The first non-null answer with the plugin that gave it. */
+  async firstAnswer<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<{ plugin: string; value: HookAnswer<K> } | null> {
     for (const p of this.plugins) {
       const fn = p.plugin[hook] as ((c: HookArg<K>) => unknown) | undefined;
       if (!fn) continue;
@@ -92,9 +156,11 @@ export class PluginManager {
       try {
         value = await fn.call(p.plugin, ctx);
       } catch (err) {
+        // An HttpError is the plugin's answer (a 401, a 403…); anything else is its failure, named.
+        if (err instanceof HttpError) throw err;
         throw new PluginError(p.name, hook, err);
       }
-      if (value !== null && value !== undefined) return value as HookAnswer<K>;
+      if (value !== null && value !== undefined) return { plugin: p.name, value: value as HookAnswer<K> };
     }
     return null;
   }
@@ -105,7 +171,7 @@ export class PluginManager {
       return await fn();
     } catch (err) {
       if (err instanceof StartupError) throw err;
-      throw new StartupError(new PluginError(p.name, step, err).message);
+      throw new StartupError((err instanceof PluginError ? err : new PluginError(p.name, step, err)).message);
     }
   }
 

@@ -3,18 +3,11 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
+import { makeDatabase, pluginsDir, startServer, tempDir, type TestServer } from "../fixtures/server.js";
 import { StartupError } from "../../src/http/errors.js";
 
 let server: TestServer;
 let db: string;
-
-function pluginsDir(files: Record<string, string>): string {
-  const dir = join(tempDir(), "plugins");
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
 
 before(async () => {
   db = makeDatabase(join(tempDir(), "data.db"), "create table t (id integer primary key); insert into t values (1), (2);");
