@@ -15,6 +15,8 @@ interface Builtin {
   load(): Promise<{ default: unknown }>;
   /** Its static files (built into dist/plugins/<name>/static by scripts/build-assets.js), if it has any. */
   staticDir?: string;
+  /** The module's file, needed only by a built-in that implements prepare_connection (worker threads import it). */
+  modulePath?: string;
 }
 
 export const BUILTIN_PLUGINS: Builtin[] = [];
@@ -29,13 +31,13 @@ function enabled(config: InstanceConfig, name: string): boolean {
   return !(c && typeof c === "object" && (c as { enabled?: unknown }).enabled === false);
 }
 
-/** The built-ins the configuration leaves on, imported and checked. */
-export async function loadBuiltinPlugins(config: InstanceConfig): Promise<LoadedPlugin[]> {
+/** The built-ins the configuration leaves on (and `include` chooses: ALMANAC_LOAD_PLUGINS), imported and checked. */
+export async function loadBuiltinPlugins(config: InstanceConfig, include: (name: string) => boolean = () => true): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
   for (const b of BUILTIN_PLUGINS) {
-    if (!enabled(config, b.name)) continue;
+    if (!include(b.name) || !enabled(config, b.name)) continue;
     const module = await b.load();
-    out.push({ ...checkPlugin(module.default, b.name, `built-in ${b.name}`), staticDir: b.staticDir ?? null });
+    out.push({ ...checkPlugin(module.default, b.name, `built-in ${b.name}`), staticDir: b.staticDir ?? null, modulePath: b.modulePath });
   }
   return out;
 }
