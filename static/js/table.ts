@@ -42,6 +42,16 @@ export const tableExtensions = {
     panelSources.push(source);
     if (panelsReady) renderPanels();
   },
+  /** Ask the panel sources again (a source's answer changed, e.g. a plugin registered late). */
+  refreshPanels(): void {
+    if (panelsReady) renderPanels();
+  },
+  /** Open the panel with this config id (closing any other); false if there is none (yet). */
+  openPanel(id: string): boolean {
+    if (!builtPanels.has(id)) return false;
+    togglePanel(id, true);
+    return true;
+  },
 };
 
 /** Tells screen-reader users what just happened (the element is a polite live region). */
@@ -388,9 +398,44 @@ function initColumnChooser(dialog: HTMLDialogElement): ColumnChooser {
 
 // ------------------------------------------------------------------------------------------- panels above the table
 
+/** Panels already built, by config id: a refresh (a late registration) keeps them, open or not, with their content. */
+const builtPanels = new Map<string, { button: HTMLButtonElement; panel: HTMLElement }>();
+
+/**
+ * The panels' home: `.above-table-panels` on table pages; on pages without one (the query page) a container is
+ * made just before the results table, the first time there is a panel to show.
+ */
+function panelContainer(create: boolean): HTMLElement | null {
+  const existing = document.querySelector<HTMLElement>(".above-table-panels");
+  if (existing || !create) return existing;
+  const wrapper = document.querySelector(".table-wrapper") ?? document.querySelector("table.rows-and-columns");
+  if (!wrapper) return null;
+  const container = document.createElement("div");
+  container.className = "above-table-panels";
+  wrapper.before(container);
+  return container;
+}
+
+/** Open one panel (filling it the first time) and close the others, or close them all. */
+function togglePanel(id: string, open: boolean): void {
+  for (const [otherId, { button, panel }] of builtPanels) {
+    const opening = open && otherId === id;
+    if (opening && panel.dataset.rendered !== "1") {
+      panel.dataset.rendered = "1";
+      try {
+        panelConfigs.get(otherId)?.render(panel);
+      } catch (err) {
+        console.error(`The above-table panel ${otherId} failed to render`, err);
+      }
+    }
+    panel.hidden = !opening;
+    button.setAttribute("aria-expanded", String(opening));
+  }
+}
+
+const panelConfigs = new Map<string, AboveTablePanelConfig>();
+
 function renderPanels(): void {
-  const container = document.querySelector<HTMLElement>(".above-table-panels");
-  if (!container) return;
   const configs: AboveTablePanelConfig[] = [];
   for (const source of panelSources) {
     try {
@@ -399,14 +444,27 @@ function renderPanels(): void {
       console.error("An above-table panel source failed", err);
     }
   }
-  container.replaceChildren();
+  const container = panelContainer(configs.length > 0);
+  if (!container) return;
   container.hidden = configs.length === 0;
-  if (!configs.length) return;
-  const buttons = document.createElement("div");
-  buttons.className = "above-table-panel-buttons";
-  container.append(buttons);
-  configs.forEach((config, i) => {
-    const panelId = `above-table-panel-${i + 1}`;
+  let buttons = container.querySelector<HTMLElement>(".above-table-panel-buttons");
+  if (!buttons) {
+    buttons = document.createElement("div");
+    buttons.className = "above-table-panel-buttons";
+    container.prepend(buttons);
+  }
+  const ids = new Set(configs.map((c) => c.id));
+  for (const [id, built] of builtPanels) {
+    if (ids.has(id)) continue;
+    built.button.remove();
+    built.panel.remove();
+    builtPanels.delete(id);
+    panelConfigs.delete(id);
+  }
+  for (const config of configs) {
+    panelConfigs.set(config.id, config);
+    if (builtPanels.has(config.id)) continue;
+    const panelId = `above-table-panel-${config.id.replace(/[^A-Za-z0-9_-]/g, "-")}`;
     const button = document.createElement("button");
     button.type = "button";
     button.className = "above-table-panel-toggle";
@@ -417,26 +475,15 @@ function renderPanels(): void {
     const panel = document.createElement("div");
     panel.id = panelId;
     panel.className = "above-table-panel";
+    panel.dataset.panel = config.id;
     panel.setAttribute("role", "region");
     panel.setAttribute("aria-label", config.label);
     panel.hidden = true;
-    let rendered = false;
-    button.addEventListener("click", () => {
-      const opening = panel.hidden;
-      // One panel at a time.
-      container.querySelectorAll<HTMLElement>(".above-table-panel").forEach((p) => (p.hidden = true));
-      container.querySelectorAll(".above-table-panel-toggle").forEach((b) => b.setAttribute("aria-expanded", "false"));
-      if (!opening) return;
-      if (!rendered) {
-        rendered = true;
-        config.render(panel);
-      }
-      panel.hidden = false;
-      button.setAttribute("aria-expanded", "true");
-    });
+    button.addEventListener("click", () => togglePanel(config.id, button.getAttribute("aria-expanded") !== "true"));
+    builtPanels.set(config.id, { button, panel });
     buttons.append(button);
     container.append(panel);
-  });
+  }
 }
 
 // ------------------------------------------------------------------------------------------- start
