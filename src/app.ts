@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { PluginManager } from "./plugins/manager.js";
 import { checkUniqueNames, loadPluginsDir } from "./plugins/load.js";
 import { loadBuiltinPlugins } from "./plugins/builtin.js";
+import { collectRegistrations } from "./pages/registries.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./paths.js";
@@ -155,6 +156,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     checkUniqueNames(loaded);
     almanac.plugins = new PluginManager(loaded);
     await almanac.plugins.start(almanac);
+    // What plugins register for the data pages (renderers, facet types, magic parameters), checked now.
+    await collectRegistrations(almanac);
   } catch (err) {
     await almanac.close().catch(() => undefined);
     if (err instanceof StartupError) throw err;

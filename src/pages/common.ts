@@ -15,7 +15,7 @@ export const TIME_LIMIT_MESSAGE = "SQL query took too long. The time limit is co
 
 /**
  * The output format of a data route: "html" when there is no suffix, "json"; anything else is 404 here.
- * Table, row and query pages first ask `exportFormat` and hand `.csv`/`.blob` to pages/export.ts.
+ * Table, row and query pages ask `dataOutput` (pages/renderers.ts), which adds exports and plugins' formats.
  */
 export function dataFormat(req: AlmanacRequest): "json" | "html" {
   const f = req.params.format;

@@ -21,8 +21,6 @@ import { quoteIdentifier } from "../sql/index.js";
 import { blobBytes, sha256Hex, type BlobLinks, type CsvSpec, type RenderSpec } from "../render/csv.js";
 import { TIME_LIMIT_MESSAGE, cacheHeaders, canViewTable, cellOptions, sqlFailure, timeLimit } from "./common.js";
 
-export { exportFormat } from "./common.js";
-
 export type ExportFormat = "csv" | "blob";
 
 export const CSV_TYPE = "text/plain; charset=utf-8";

@@ -13,9 +13,11 @@ import { argIsTrue } from "../http/request.js";
 import type { TablePlan } from "../query/table-plan.js";
 import { expandableColumns } from "../query/labels.js";
 import {
-  facetSize, getFacetType, facetTypes, isFacetArg, parseFacetRequests, suggestRowCountSql,
+  facetSize, isFacetArg, parseFacetRequests, suggestRowCountSql,
   type FacetQuery, type FacetRequest, type FacetSource, type FacetType,
 } from "../query/facets.js";
+import { PluginError } from "../plugins/manager.js";
+import { registries } from "./registries.js";
 import { encodeCell, setKey, type Shape } from "../render/json.js";
 import { defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
@@ -84,7 +86,7 @@ export function prepareFacets(input: FacetInput): FacetRun {
   const settings = almanac.settings;
   const config = almanac.tableConfig(input.db.name, table.name);
   const pairs = req.pairs;
-  const requests = parseFacetRequests(table, config, pairs, settings.allow_facet);
+  const requests = parseFacetRequests(table, config, pairs, settings.allow_facet, registries(almanac).facets);
   const size = facetSize(req.arg("_facet_size"), config, settings.default_facet_size, settings.max_returned_rows);
   if (pairs.some(([k]) => isFacetArg(k))) extras.add("facet_results");
 
@@ -161,7 +163,7 @@ async function runFacets(input: FacetInput, requests: FacetRequest[], size: numb
 /** One facet's result, or null when its query ran out of time. */
 async function runFacet(input: FacetInput, f: FacetRequest, size: number, limit: number): Promise<FacetResult | null> {
   const { req, db } = input;
-  const type = getFacetType(f.type)!;
+  const type = registries(input.almanac).facets.get(f.type)!;
   const src = source(input);
   const first = await runFacetQuery(db, type.sql({ ...src, column: f.column, size }), limit);
   if (!first.ok) return null;
@@ -261,7 +263,7 @@ async function findSuggestions(input: FacetInput, requests: FacetRequest[], face
   }
   let complete = true;
   const checks: Promise<Suggestion | null>[] = [];
-  for (const type of facetTypes()) {
+  for (const type of registries(almanac).facets.all()) {
     if (!type.suggest) continue;
     const already = new Set(requests.filter((f) => f.type === type.type).map((f) => f.column));
     for (const column of columns) {
@@ -270,6 +272,8 @@ async function findSuggestions(input: FacetInput, requests: FacetRequest[], face
         type.suggest({ ...src, column, facetSize, rowCount, run }).then(
           (yes) => (yes ? { column, type: type.type, arg: type.arg } : null),
           (err) => {
+            // A plugin's facet type failing is named, never a silent "no".
+            if (err instanceof PluginError) throw err;
             // SQLite refusing the check (an array facet's JSON functions on plain text) is a firm no; a
             // timeout is not, and may go the other way next time.
             if (!(err instanceof QueryError && err.failure.kind === "sql")) complete = false;

@@ -1,5 +1,4 @@
 /** @module Query pages: arbitrary read-only SQL at `/<db>/-/query(.json)` and stored queries at `/<db>/<name>(.json)`. */
-import { randomBytes } from "node:crypto";
 import type { Almanac } from "../app.js";
 import type { Database, QueryResult } from "../db/index.js";
 import type { QueryConfig } from "../config/options.js";
@@ -12,9 +11,13 @@ import { extractNamedParameters, validateReadOnlySql } from "../sql/index.js";
 import { parseShape, rowsToArrays, rowsToObjects, encodeCell } from "../render/json.js";
 import { renderQueryView, type QueryData } from "../render/views/query.js";
 import { tableColumns } from "./database.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, ensure, parseExtras, resolveDatabase, runSql, timeLimit } from "./common.js";
+import { cacheHeaders, cellOptions, dataJson, newlineJson, ensure, parseExtras, resolveDatabase, runSql, timeLimit } from "./common.js";
 import { collectExtras } from "./extras.js";
-import { exportFormat, exportQuery } from "./export.js";
+import { magicValue } from "./magic.js";
+import { dataOutput, rendererLinks, renderWith, type PluginRenderer } from "./renderers.js";
+import type { RenderContext } from "../plugins/types.js";
+import { registries } from "./registries.js";
+import { exportQuery } from "./export.js";
 
 export const QUERY_EXTRAS = ["columns", "render_cell", "debug", "request", "query", "metadata", "extras", "database", "database_color", "private"] as const;
 
@@ -29,7 +32,7 @@ interface QueryRun {
 }
 
 export async function sqlQueryPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const format = exportFormat(req) ?? dataFormat(req);
+  const { format, renderer } = dataOutput(registries(almanac).renderers, req);
   const db = resolveDatabase(almanac, req);
   ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
   const sql = req.arg("sql") ?? "";
@@ -41,15 +44,15 @@ export async function sqlQueryPage(req: AlmanacRequest, almanac: Almanac): Promi
     return queryHtml(req, almanac, run, { data: null, error: null });
   }
   // On the HTML page a refused statement is shown in the form, like any other query error.
-  const refused = format === "html" ? pageError(() => validateReadOnlySql(sql)) : (validateReadOnlySql(sql), null);
+  const refused = format === "html" ? await pageError(() => validateReadOnlySql(sql)) : (validateReadOnlySql(sql), null);
   if (refused) return queryHtml(req, almanac, run, { data: null, error: refused });
-  return runQuery(req, almanac, run, format);
+  return runQuery(req, almanac, run, format, renderer);
 }
 
 /** Run `fn`; a 400 it throws becomes the message the query form shows (anything else propagates). */
-function pageError(fn: () => void): string | null {
+async function pageError(fn: () => void | Promise<void>): Promise<string | null> {
   try {
-    fn();
+    await fn();
     return null;
   } catch (err) {
     if (err instanceof HttpError && err.status === 400) return err.messages.join("; ");
@@ -64,63 +67,31 @@ function queryDefinition(raw: unknown): QueryConfig | null {
   return null;
 }
 
-/** Magic parameters of stored queries (`:_now_epoch`, `:_header_user_agent`, …). */
-function magicParameter(name: string, req: AlmanacRequest): unknown {
-  const m = /^_(actor|header|cookie|now|random)_(.+)$/.exec(name);
-  if (!m) return undefined;
-  const [, prefix, suffix] = m;
-  switch (prefix) {
-    case "actor":
-      if (!req.actor || !(suffix in req.actor)) throw new BadRequest(`This query needs a signed-in actor with "${suffix}"`);
-      return req.actor[suffix];
-    case "header":
-      return req.header(suffix.replace(/_/g, "-")) ?? "";
-    case "cookie": {
-      const cookies = (req.header("cookie") ?? "").split(";").map((c) => c.trim().split("="));
-      const found = cookies.find(([k]) => k === suffix);
-      return found ? decodeURIComponent(found.slice(1).join("=")) : "";
-    }
-    case "now": {
-      const now = new Date();
-      if (suffix === "epoch") return Math.floor(now.getTime() / 1000);
-      if (suffix === "date_utc") return now.toISOString().slice(0, 10);
-      if (suffix === "datetime_utc") return now.toISOString().slice(0, 19) + "Z";
-      return undefined;
-    }
-    case "random": {
-      const n = /^chars_(\d+)$/.exec(suffix);
-      if (!n) return undefined;
-      const count = Math.min(Number(n[1]), 1024);
-      return randomBytes(Math.ceil(count / 2)).toString("hex").slice(0, count);
-    }
-  }
-  return undefined;
-}
-
 export async function storedQueryPage(req: AlmanacRequest, almanac: Almanac, db: Database): Promise<Reply> {
   const name = tildeDecode(req.params.table);
   ensure(almanac, req, "view-query", db.name, name, "You do not have permission to view this query");
   const definition = queryDefinition(almanac.databaseConfig(db.name).queries?.[name]);
   if (!definition) throw new NotFound("Table not found");
-  const format = exportFormat(req) ?? dataFormat(req);
+  const { format, renderer } = dataOutput(registries(almanac).renderers, req);
   if (definition.is_trusted === false) ensure(almanac, req, "execute-sql", db.name, undefined, "You do not have permission to execute SQL");
   if (definition.write) throw new BadRequest("This stored query writes to the database; it runs with a POST, which this server does not accept yet");
   const names = Array.isArray(definition.params) ? definition.params.map(String) : extractNamedParameters(definition.sql);
   const params: Record<string, unknown> = {};
-  const fill = () => {
+  const magic = registries(almanac).magic;
+  const fill = async () => {
     for (const p of extractNamedParameters(definition.sql)) {
-      const magic = p.startsWith("_") ? magicParameter(p, req) : undefined;
-      params[p] = magic !== undefined ? magic : (req.arg(p) ?? "");
+      const value = p.startsWith("_") ? await magicValue(magic, p, req) : undefined;
+      params[p] = value !== undefined ? value : (req.arg(p) ?? "");
     }
     for (const p of names) if (!(p in params)) params[p] = req.arg(p) ?? "";
   };
   const run: QueryRun = { db, sql: definition.sql, params, name, definition };
   if (format === "html") {
     // A magic parameter that cannot be filled (no signed-in actor) is shown in the form, like a failed query.
-    const error = pageError(fill);
+    const error = await pageError(fill);
     if (error) return queryHtml(req, almanac, run, { data: null, error });
-  } else fill();
-  return runQuery(req, almanac, run, format);
+  } else await fill();
+  return runQuery(req, almanac, run, format, renderer);
 }
 
 /** The parameters a person fills in on the page: named ones (declared or used), never the magic `_…` ones. */
@@ -131,9 +102,16 @@ function formParameters(req: AlmanacRequest, q: QueryRun): { name: string; value
 }
 
 /** The HTML page from the same data as the JSON twin (or the error in its place). */
-function queryHtml(req: AlmanacRequest, almanac: Almanac, q: QueryRun, outcome: { data: QueryData | null; error: string | null; queryMs?: number; headers?: Record<string, string> }): Promise<Reply> {
+async function queryHtml(req: AlmanacRequest, almanac: Almanac, q: QueryRun, outcome: { data: QueryData | null; error: string | null; queryMs?: number; headers?: Record<string, string> }): Promise<Reply> {
   const canExecuteSql = almanac.permissions.allowed(req.actor, "execute-sql", { database: q.db.name });
+  const renderers = registries(almanac).renderers;
+  const data = outcome.data;
+  const formats =
+    data && renderers.size
+      ? await rendererLinks(almanac, renderers, renderContext(almanac, req, q, { ...data, error: null, data: { ok: true, rows: data.rows, truncated: data.truncated } }))
+      : {};
   return renderQueryView(almanac, req, {
+    formats,
     database: q.db.name,
     name: q.name,
     definition: q.definition,
@@ -151,8 +129,13 @@ function queryHtml(req: AlmanacRequest, almanac: Almanac, q: QueryRun, outcome: 
   });
 }
 
-async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, format: "json" | "html" | "csv" | "blob"): Promise<Reply> {
-  if (format === "csv" || format === "blob" || (format === "json" && argIsTrue(req.arg("_stream")))) return exportQuery(req, almanac, q, format);
+/** What a plugin renderer (and its `can_render`) is told about a query page. */
+function renderContext(almanac: Almanac, req: AlmanacRequest, q: QueryRun, page: Pick<RenderContext, "columns" | "rows" | "truncated" | "error" | "data">): RenderContext {
+  return { almanac, request: req, view_name: "query", database: q.db.name, table: null, query_name: q.name, sql: q.sql, ...page };
+}
+
+async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, format: "json" | "html" | "csv" | "blob", renderer: PluginRenderer | null = null): Promise<Reply> {
+  if (format === "csv" || format === "blob" || (format === "json" && !renderer && argIsTrue(req.arg("_stream")))) return exportQuery(req, almanac, q, format);
   const extras = parseExtras(req, QUERY_EXTRAS, format === "json");
   const shape = parseShape(req.arg("_shape"));
   if (shape === "object") throw new BadRequest("_shape=object is only available on tables");
@@ -172,8 +155,16 @@ async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, form
     const data: QueryData = { rows: rowsToObjects(result.columns, result.rows, opts), truncated: result.truncated, columns: result.columns };
     return queryHtml(req, almanac, q, { data, error: null, queryMs: performance.now() - started, headers });
   }
-  const result = await run();
-  if (shape === "array" || shape === "arrayfirst") {
+  let result: QueryResult;
+  try {
+    result = await run();
+  } catch (err) {
+    // A renderer is told of a failed query (Datasette's `error`) and answers for it.
+    if (!(renderer && err instanceof HttpError && err.status === 400)) throw err;
+    const error = err.messages.join("; ");
+    return renderWith(renderer, renderContext(almanac, req, q, { columns: [], rows: [], truncated: false, error, data: { ok: false, error, rows: [], truncated: false } }));
+  }
+  if (!renderer && (shape === "array" || shape === "arrayfirst")) {
     const body = shape === "array" ? rowsToObjects(result.columns, result.rows, opts) : result.rows.map((r) => encodeCell(r[0], result.columns[0], opts));
     if (shape === "array" && argIsTrue(req.arg("_nl"))) {
       return newlineJson(body as unknown[], opts, headers);
@@ -203,6 +194,11 @@ async function runQuery(req: AlmanacRequest, almanac: Almanac, q: QueryRun, form
       {},
     ),
   );
+  if (renderer) {
+    const rows = rowsToObjects(result.columns, result.rows, opts);
+    Object.assign(out, { rows, truncated: result.truncated });
+    return renderWith(renderer, renderContext(almanac, req, q, { columns: result.columns, rows, truncated: result.truncated, error: null, data: out }));
+  }
   out.rows = shape === "arrays" ? rowsToArrays(result.columns, result.rows, opts) : rowsToObjects(result.columns, result.rows, opts);
   out.truncated = result.truncated;
   return dataJson(out, opts, 200, headers);

@@ -12,9 +12,12 @@ import { rowsToObjects } from "../render/json.js";
 import { renderRowPage } from "../render/views/row.js";
 import { expandableColumns } from "../query/labels.js";
 import { applyLabels } from "./table.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
+import { cacheHeaders, cellOptions, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
 import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
-import { exportFormat, exportRow } from "./export.js";
+import { exportRow } from "./export.js";
+import { dataOutput, rendererLinks, renderWith } from "./renderers.js";
+import { registries } from "./registries.js";
+import type { RenderContext } from "../plugins/types.js";
 
 export const ROW_EXTRAS = [
   "columns", "primary_keys", "column_details", "render_cell", "debug", "request", "query", "column_types", "metadata",
@@ -51,22 +54,21 @@ function rowSql(table: TableInfo, keys: string[]): string {
 }
 
 export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const exported = exportFormat(req);
-  const format = exported ? "json" : dataFormat(req);
+  const { format, renderer } = dataOutput(registries(almanac).renderers, req);
   const db = resolveDatabase(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table || table.isView) throw new NotFound("Table not found");
   const keys = table.usesRowid ? ["rowid"] : table.primaryKeys;
   const values = decodePrimaryKeyPath(req.params.pks);
   if (values.length !== keys.length) throw new NotFound("Row not found");
-  const extras = parseExtras(req, ROW_EXTRAS, format === "json");
+  const extras = parseExtras(req, ROW_EXTRAS, format !== "html");
   // What the HTML page always shows, whatever `_extra` says.
   if (format === "html") for (const e of ["columns", "primary_keys", "metadata", "private", "foreign_key_tables", "database", "table"]) extras.add(e);
 
   const params: Record<string, unknown> = {};
   keys.forEach((k, i) => (params[`p${i}`] = bindKeyValue(table, k, values[i])));
   const sql = rowSql(table, keys);
-  if (exported) return exportRow(req, almanac, db, table, { sql, params, keys, inline: !table.isVirtual }, exported);
+  if (format === "csv" || format === "blob") return exportRow(req, almanac, db, table, { sql, params, keys, inline: !table.isVirtual }, format);
   const limit = timeLimit(almanac, req);
   const started = performance.now();
   // A primary-key (or rowid) look-up on an ordinary table is bounded by its index: run it inline.
@@ -107,12 +109,16 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
   );
   out.truncated = false;
   const headers = { ...cacheHeaders(almanac, req), "referrer-policy": "no-referrer" };
+  const renderers = registries(almanac).renderers;
+  const render: RenderContext = { almanac, request: req, view_name: "row", database: db.name, table: table.name, query_name: null, sql, columns: result.columns, rows, truncated: false, error: null, data: out };
+  if (renderer) return renderWith(renderer, render);
   if (format === "json") return dataJson(out, cellOptions(req), 200, headers);
+  const formats = renderers.size ? await rendererLinks(almanac, renderers, render) : {};
 
   // HTML: foreign keys labelled (from tables the actor may view), as the table page shows them.
   const expandable = expandableColumns(table, db.schema(), (t) => almanac.tableConfig(db.name, t)).filter((e) => canViewTable(almanac, req.actor, db, e.otherTable));
   await applyLabels(db, expandable, rows, limit);
-  return renderRowPage(almanac, req, { db, table, data: out, expandable, queryMs: performance.now() - started, headers });
+  return renderRowPage(almanac, req, { db, table, data: out, expandable, formats, queryMs: performance.now() - started, headers });
 }
 
 /** Rows of other tables that point at this one, counted per relationship (single-column keys only). */

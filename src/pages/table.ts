@@ -10,14 +10,17 @@ import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
 import { renderTablePage, tablePartialNames } from "../render/views/table.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataFormat, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, urlWithQuery, canViewTable } from "./common.js";
+import { cacheHeaders, cellOptions, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, urlWithQuery, canViewTable } from "./common.js";
 import { tableDefinition } from "./schema-info.js";
 import { collectExtras, columnType, defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
 import { countRows, COUNT_LIMIT } from "./counts.js";
 import { storedQueryPage } from "./query.js";
-import { exportFormat, exportTable } from "./export.js";
+import { exportTable } from "./export.js";
 import { FACET_EXTRAS, prepareFacets, type FacetOutcome } from "./facets.js";
+import { dataOutput, formatUrl, rendererLinks, renderWith } from "./renderers.js";
+import { registries } from "./registries.js";
+import type { RenderContext } from "../plugins/types.js";
 
 export const TABLE_EXTRAS = [
   "count", "count_truncated", "count_sql", "facet_results", "facets_timed_out", "suggested_facets", "human_description_en", "columns", "all_columns", "primary_keys",
@@ -79,7 +82,7 @@ const TABLE_ONLY_EXTRAS = defineExtras<TableExtraContext>({
         ? { path: c.almanac.path(`/${tildeEncode(c.db.name)}/${tildeEncode(c.table.name)}/-/set-column-type`), columns: {} }
         : null,
   },
-  renderers: { description: "Available output formats and their URLs", value: (c) => ({ json: urlWithArgs(c.almanac, c.req, {}, `${c.req.path.replace(/\.\w+$/, "")}.json`) }) },
+  renderers: { description: "Available output formats and their URLs", value: (c) => ({ json: formatUrl(c.almanac, c.req, "json") }) },
   custom_table_templates: {
     description: "Template names that can customise this table",
     value: (c) => tablePartialNames(c.db.name, c.table.name),
@@ -183,14 +186,13 @@ export function filterFormRedirect(almanac: Almanac, req: AlmanacRequest): strin
 }
 
 export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const exported = exportFormat(req);
-  const format = exported ? "json" : dataFormat(req);
+  const { format, renderer } = dataOutput(registries(almanac).renderers, req);
   const db = resolveDatabase(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table) return storedQueryPage(req, almanac, db);
   const formRedirect = filterFormRedirect(almanac, req);
   if (formRedirect) return redirect(formRedirect);
-  if (exported) return exportTable(req, almanac, db, table, exported);
+  if (format === "csv" || format === "blob") return exportTable(req, almanac, db, table, format);
   if (format === "html") {
     const data = await tableData(req, almanac, db, table, "html");
     const { link: _next, ...headers } = data.headers;
@@ -205,7 +207,14 @@ export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<
       headers,
     });
   }
-  return tableJson(req, await tableData(req, almanac, db, table, "json"));
+  const data = await tableData(req, almanac, db, table, "json");
+  if (renderer) return renderWith(renderer, renderContext(almanac, req, db, table, data.plan, data.objects, data.body));
+  return tableJson(req, data);
+}
+
+/** What a plugin renderer (and its `can_render`) is told about a table page. */
+function renderContext(almanac: Almanac, req: AlmanacRequest, db: Database, table: TableInfo, plan: TablePlan, rows: Record<string, unknown>[], data: Record<string, unknown>): RenderContext {
+  return { almanac, request: req, view_name: "table", database: db.name, table: table.name, query_name: null, sql: plan.sql, columns: plan.selectColumns, rows, truncated: false, error: null, data };
 }
 
 /** What one table request computed: the page's rows, the JSON twin's default body, and how it got them. */
@@ -288,6 +297,11 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
     { count_truncated: "count" },
   );
   const body = { ok: true, next, next_url: nextUrl, ...extraValues, rows: objects, truncated: false };
+  // Plugin formats join `renderers` once the page's data is whole: their `can_render` may read any of it.
+  const renderers = registries(almanac).renderers;
+  if (extras.has("renderers") && renderers.size) {
+    Object.assign(extraValues.renderers as Record<string, string>, await rendererLinks(almanac, renderers, renderContext(almanac, req, db, table, plan, objects, body)));
+  }
   return { body, objects, pageRows, resultColumns: result.columns, plan, headers, queryMs };
 }
 

@@ -1,7 +1,7 @@
 /**
- * @module Facets (Datasette §11.2): the registry of facet types, how a table page's query string asks for
- * facets, and the SQL each type runs over the filtered table. Pure: no I/O (suggestion rules receive a
- * `run` callback). Identifiers go through `quoteIdentifier`; values are always bound.
+ * @module Facets (Datasette §11.2): the facet types (a registry per instance: the built-ins and its plugins'
+ * own), how a table page's query string asks for facets, and the SQL each type runs over the filtered table.
+ * Pure: no I/O (suggestion rules receive a `run` callback). Identifiers go through `quoteIdentifier`; values are always bound.
  */
 import type { TableInfo } from "../db/types.js";
 import type { TableConfig } from "../config/options.js";
@@ -76,21 +76,55 @@ export interface FacetRequest {
   pair: [string, string] | null;
 }
 
-const registry = new Map<string, FacetType>();
+/** What a FacetType must have (checked when a plugin registers one). */
+const FACET_FUNCTIONS = ["sql", "selectPair", "selectedPairs", "selectedValues"] as const;
+const OPTIONAL_FACET_FUNCTIONS = ["value", "suggest"] as const;
 
-/** Add (or replace) a facet type. Plugins call this; the three built-ins are registered below. */
-export function registerFacetType(facetType: FacetType): void {
-  if (!/^[A-Za-z0-9_]+$/.test(facetType.type)) throw new Error(`Invalid facet type name: ${facetType.type}`);
-  registry.set(facetType.type, facetType);
+/**
+ * What is wrong with a would-be facet type, or null when it has the shape a FacetType needs: a `type` name of
+ * letters, digits and `_` (not `size`: `_facet_size` is taken), `arg` equal to its query-string argument,
+ * and the functions.
+ */
+export function facetTypeProblem(value: unknown): string | null {
+  if (!value || typeof value !== "object") return "a facet type must be an object";
+  const t = value as Record<string, unknown>;
+  if (typeof t.type !== "string" || !/^[A-Za-z0-9_]+$/.test(t.type)) return `facet type name ${JSON.stringify(t.type)} must be letters, digits or _`;
+  if (t.type === "size") return 'facet type name "size" is taken by _facet_size';
+  if (t.arg !== facetArg(t.type)) return `facet type ${t.type}: arg must be "${facetArg(t.type)}" (got ${JSON.stringify(t.arg)})`;
+  for (const f of FACET_FUNCTIONS) if (typeof t[f] !== "function") return `facet type ${t.type}: ${f} must be a function`;
+  for (const f of OPTIONAL_FACET_FUNCTIONS) if (t[f] !== undefined && typeof t[f] !== "function") return `facet type ${t.type}: ${f} must be a function when given`;
+  return null;
 }
 
-export function getFacetType(type: string): FacetType | undefined {
-  return registry.get(type);
-}
+/**
+ * The facet types one instance knows: the built-ins, then the types its plugins registered, in that order
+ * (which is also the order of suggestions). Per instance, so apps with different plugins can share a process.
+ */
+export class FacetRegistry {
+  private readonly types = new Map<string, FacetType>();
 
-/** Registered types in registration order (which is also the order of suggestions). */
-export function facetTypes(): FacetType[] {
-  return [...registry.values()];
+  /** @throws Error for a malformed type or a name given twice. */
+  constructor(types: FacetType[]) {
+    for (const t of types) {
+      const problem = facetTypeProblem(t);
+      if (problem) throw new Error(problem);
+      if (this.types.has(t.type)) throw new Error(`facet type ${t.type} is registered twice`);
+      this.types.set(t.type, t);
+    }
+  }
+
+  get(type: string): FacetType | undefined {
+    return this.types.get(type);
+  }
+
+  has(type: string): boolean {
+    return this.types.has(type);
+  }
+
+  /** Every type, built-ins first. */
+  all(): FacetType[] {
+    return [...this.types.values()];
+  }
 }
 
 /** The query-string argument for a type: `_facet` for "column", else `_facet_<type>`. */
@@ -257,9 +291,8 @@ function isArrayOfStrings(raw: unknown): boolean {
   }
 }
 
-registerFacetType(COLUMN_FACET);
-registerFacetType(DATE_FACET);
-registerFacetType(ARRAY_FACET);
+/** The built-in types alone: column, date, array. */
+export const BUILTIN_FACETS = new FacetRegistry([COLUMN_FACET, DATE_FACET, ARRAY_FACET]);
 
 /** A column a facet may count: a real column of the table (not the implicit rowid). */
 function facetColumn(table: TableInfo, name: string): string | undefined {
@@ -304,7 +337,7 @@ function configuredFacet(entry: unknown): { type: string; column: string } | nul
  * @throws BadRequest when `allow_facet` is off and any `_facet*` argument is present (`_facet= is not
  * allowed`), for an unknown column (`Invalid column for facet: x`), an unknown type or bad JSON.
  */
-export function parseFacetRequests(table: TableInfo, config: TableConfig, pairs: [string, string][], allowFacet: boolean): FacetRequest[] {
+export function parseFacetRequests(table: TableInfo, config: TableConfig, pairs: [string, string][], allowFacet: boolean, registry: FacetRegistry = BUILTIN_FACETS): FacetRequest[] {
   const out: FacetRequest[] = [];
   const seen = new Set<string>();
   const add = (f: FacetRequest) => {

@@ -31,6 +31,8 @@ export interface QueryViewInput {
   parameters: { name: string; value: string }[];
   /** Null when nothing ran (no SQL yet, or an error). */
   data: QueryData | null;
+  /** Plugin output formats to link to (`{extension: url}`). */
+  formats: Record<string, string>;
   /** A query failure (400): shown in the form. */
   error: string | null;
   /** Table → columns for completion; present only when the actor may execute SQL. */
@@ -130,6 +132,7 @@ export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: Qu
     export_links: data
       ? [
           { label: "JSON", href: jsonTwin(almanac, req) },
+          ...Object.entries(input.formats).map(([label, href]) => ({ label, href })),
           { label: "CSV", href: pageUrl(almanac, req, {}, ".csv") },
           { label: "CSV download", href: pageUrl(almanac, req, { _dl: "on" }, ".csv") },
         ]

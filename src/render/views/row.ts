@@ -21,6 +21,8 @@ export interface RowViewInput {
   data: Record<string, unknown>;
   /** Foreign-key columns whose values were labelled (targets the actor may view). */
   expandable: Expandable[];
+  /** Plugin output formats to link to (`{extension: url}`). */
+  formats: Record<string, string>;
   queryMs: number;
   headers: Record<string, string>;
 }
@@ -92,7 +94,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     metadata: pageMetadata(data.metadata as Record<string, unknown>),
     primary_keys: keys,
     primary_key_values: values,
-    renderers: { json: jsonTwin(almanac, req) },
+    renderers: { json: jsonTwin(almanac, req), ...input.formats },
     url_csv: pathWithArgs(almanac, req, {}, `${req.path}.csv`),
     display_columns: columns,
     mobile_labels_css: mobileLabelsCss(columnNames),

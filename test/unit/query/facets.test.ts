@@ -5,8 +5,8 @@ import Database from "better-sqlite3";
 import type { TableInfo } from "../../../src/db/types.js";
 import { BadRequest } from "../../../src/http/errors.js";
 import {
-  ARRAY_FACET, COLUMN_FACET, DATE_FACET, facetArg, facetSize, facetTypes, getFacetType, isFacetArg, parseFacetRequests,
-  registerFacetType, suggestRowCountSql, type FacetQuery, type FacetSource, type FacetType,
+  ARRAY_FACET, BUILTIN_FACETS, COLUMN_FACET, DATE_FACET, FacetRegistry, facetArg, facetSize, facetTypeProblem, isFacetArg, parseFacetRequests,
+  suggestRowCountSql, type FacetQuery, type FacetSource, type FacetType,
 } from "../../../src/query/facets.js";
 
 function tableInfo(name: string, columns: string[]): TableInfo {
@@ -42,8 +42,8 @@ const SRC: FacetSource = { table: T, whereSql: "", whereParams: {} };
 
 describe("registry", () => {
   test("three built-ins, in suggestion order", () => {
-    assert.deepEqual(facetTypes().slice(0, 3).map((t) => t.type), ["column", "date", "array"]);
-    assert.equal(getFacetType("column"), COLUMN_FACET);
+    assert.deepEqual(BUILTIN_FACETS.all().map((t) => t.type), ["column", "date", "array"]);
+    assert.equal(BUILTIN_FACETS.get("column"), COLUMN_FACET);
     assert.equal(facetArg("column"), "_facet");
     assert.equal(facetArg("array"), "_facet_array");
   });
@@ -53,7 +53,7 @@ describe("registry", () => {
     for (const k of ["_facetx", "facet", "_nofacet", "state"]) assert.ok(!isFacetArg(k), k);
   });
 
-  test("registerFacetType adds a type that _facet_<type> then accepts", () => {
+  test("a registry with a plugin's type: _facet_<type> then accepts it, the built-ins' registry does not", () => {
     const upper: FacetType = {
       type: "upper",
       arg: "_facet_upper",
@@ -62,10 +62,16 @@ describe("registry", () => {
       selectedPairs: () => [],
       selectedValues: () => [],
     };
-    registerFacetType(upper);
-    assert.equal(getFacetType("upper"), upper);
-    assert.deepEqual(parseFacetRequests(T, {}, [["_facet_upper", "state"]], true), [{ type: "upper", column: "state", source: "request", pair: ["_facet_upper", "state"] }]);
-    assert.throws(() => registerFacetType({ ...upper, type: "bad type" }), /Invalid facet type name/);
+    const registry = new FacetRegistry([...BUILTIN_FACETS.all(), upper]);
+    assert.equal(registry.get("upper"), upper);
+    assert.deepEqual(parseFacetRequests(T, {}, [["_facet_upper", "state"]], true, registry), [{ type: "upper", column: "state", source: "request", pair: ["_facet_upper", "state"] }]);
+    assert.throws(() => parseFacetRequests(T, {}, [["_facet_upper", "state"]], true), { message: "Unknown facet type: _facet_upper" });
+    assert.throws(() => new FacetRegistry([upper, upper]), /registered twice/);
+    assert.match(facetTypeProblem({ ...upper, type: "bad type" })!, /must be letters, digits or _/);
+    assert.match(facetTypeProblem({ ...upper, type: "size", arg: "_facet_size" })!, /taken by _facet_size/);
+    assert.match(facetTypeProblem({ ...upper, arg: "_facet" })!, /arg must be "_facet_upper"/);
+    assert.match(facetTypeProblem({ ...upper, sql: undefined })!, /sql must be a function/);
+    assert.equal(facetTypeProblem(upper), null);
   });
 });
 
