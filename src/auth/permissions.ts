@@ -9,7 +9,7 @@
  * (`prepare`) and the checks themselves stay synchronous.
  */
 import type { Settings } from "../config/settings.js";
-import type { PluginManager } from "../plugins/manager.js";
+import type { Answer, PluginManager } from "../plugins/manager.js";
 
 export const ACTIONS = [
   "view-instance", "permissions-debug", "debug-menu", "view-database", "view-database-download", "execute-sql",
@@ -94,26 +94,35 @@ export class PermissionResolver {
    * Gather plugins' `permission_rules` for this actor (and the anonymous one) before a request's checks.
    * Costs nothing when no plugin implements the hook.
    */
-  async prepare(plugins: PluginManager, actor: Actor): Promise<void> {
+  prepare(plugins: PluginManager, actor: Actor): void | Promise<void> {
     if (!plugins.implements("permission_rules")) return;
-    const gather = async (who: Actor): Promise<RuleSet> => {
+    const pending: Promise<unknown>[] = [];
+    const gather = (who: Actor): RuleSet => {
       const set: RuleSet = new Map();
-      await Promise.all(
-        ACTIONS.map(async (action) => {
-          const answers = await plugins.collect("permission_rules", { almanac: plugins.almanac!, actor: who, action });
+      for (const action of ACTIONS) {
+        const keep = (answers: Answer<"permission_rules">[]) => {
           const rules: Rule[] = [];
           for (const { plugin, value } of answers) {
             if (!Array.isArray(value)) throw new Error(`plugin ${plugin}: permission_rules must return a list of rules`);
             for (const r of value) rules.push(checkRule(r, plugin));
           }
           if (rules.length) set.set(action, rules);
-        }),
-      );
+        };
+        // Synchronous hooks (the usual kind) are gathered without a promise per action.
+        const answers = plugins.gather("permission_rules", { almanac: plugins.almanac!, actor: who, action });
+        if (Array.isArray(answers)) keep(answers);
+        else pending.push(answers.then(keep));
+      }
       return set;
     };
-    const [forActor, forAnonymous] = await Promise.all([actor ? gather(actor) : null, gather(null)]);
-    this.anonymous = forAnonymous;
-    if (actor && forActor) this.prepared.set(actor, forActor);
+    const forAnonymous = gather(null);
+    const forActor = actor ? gather(actor) : null;
+    const commit = () => {
+      this.anonymous = forAnonymous;
+      if (actor && forActor) this.prepared.set(actor, forActor);
+    };
+    if (!pending.length) return commit();
+    return Promise.all(pending).then(commit);
   }
 
   /** Every rule that bears on `action` for `actor`, in source order. */

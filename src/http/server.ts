@@ -117,14 +117,15 @@ async function handle(almanac: Almanac, req: AlmanacRequest): Promise<Reply> {
     if (req.method === "OPTIONS") {
       reply = text("ok", 200);
     } else {
-      if (!req.actor && almanac.plugins.implements("actor_from_request")) {
+      if (req.actor === null && almanac.plugins.implements("actor_from_request")) {
         const actor = await almanac.plugins.firstAnswer("actor_from_request", { almanac, request: req });
         if (actor && (typeof actor.value !== "object" || Array.isArray(actor.value))) {
           throw new PluginError(actor.plugin, "actor_from_request", new Error("an actor must be an object or null"));
         }
         req.actor = actor?.value ?? null;
       }
-      await almanac.permissions.prepare(almanac.plugins, req.actor);
+      const preparing = almanac.permissions.prepare(almanac.plugins, req.actor);
+      if (preparing) await preparing;
       const match = matchRoute(req.path, almanac);
       // Percent-encoded names are redirected to their tilde form (except files under --static mounts).
       const fallback = !match || (match.route.name !== "static-mount" && req.path.includes("%")) ? fallThroughRedirect(almanac, req) : null;

@@ -24,6 +24,14 @@ type HookFn<K extends HookName> = NonNullable<AlmanacPlugin[K]>;
 type HookArg<K extends HookName> = Parameters<HookFn<K>>[0];
 /** A hook's answer, awaited, without null/undefined. */
 export type HookAnswer<K extends HookName> = NonNullable<Awaited<ReturnType<HookFn<K>>>>;
+export interface Answer<K extends HookName> {
+  plugin: string;
+  value: HookAnswer<K>;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
+}
 
 export class PluginManager {
   /** Routes from register_routes, matched before the core routes. */
@@ -106,40 +114,62 @@ export class PluginManager {
 
   /** Whether any plugin implements one of `hooks` (callers skip the work when none does). */
   implements(hooks: HookName | readonly HookName[]): boolean {
-    const list: readonly HookName[] = typeof hooks === "string" ? [hooks] : hooks;
-    return this.plugins.some((p) => p.hooks.some((h) => list.includes(h)));
+    if (typeof hooks === "string") return this.implementing(hooks).length > 0;
+    return hooks.some((h) => this.implementing(h).length > 0);
   }
 
   /** The plugins implementing `hook`, in order. */
   implementing(hook: HookName): LoadedPlugin[] {
-    return this.plugins.filter((p) => p.hooks.includes(hook));
+    let list = this.byHook.get(hook);
+    if (!list) this.byHook.set(hook, (list = this.plugins.filter((p) => p.hooks.includes(hook))));
+    return list;
+  }
+  private readonly byHook = new Map<HookName, LoadedPlugin[]>();
+
+  /**
+   * One plugin's hook: its answer, or a promise of it when the hook is async (synchronous hooks cost no
+   * promise — many plugins answer null to most calls). An HttpError is the plugin's answer (a 401, a 403…);
+   * anything else it throws is its failure, named.
+   */
+  private call<K extends HookName>(p: LoadedPlugin, hook: K, ctx: HookArg<K>): unknown {
+    const fail = (err: unknown): never => {
+      if (err instanceof HttpError) throw err;
+      throw new PluginError(p.name, hook, err);
+    };
+    let value: unknown;
+    try {
+      value = (p.plugin[hook] as (c: HookArg<K>) => unknown).call(p.plugin, ctx);
+    } catch (err) {
+      fail(err);
+    }
+    return isThenable(value) ? value.then(undefined, fail) : value;
   }
 
   /**
-   * Every plugin's answer to `hook`, in plugin order (null and undefined left out). A plugin that throws fails
-   * the request with its name in the log: a hook that silently does nothing would be worse.
+   * Every plugin's answer to `hook`, in plugin order (null and undefined left out) — synchronously when every
+   * hook answered synchronously, else a promise. A plugin that throws fails the request with its name in the
+   * log: a hook that silently does nothing would be worse.
    */
-  async collect<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<{ plugin: string; value: HookAnswer<K> }[]> {
-    const out: { plugin: string; value: HookAnswer<K> }[] = [];
-    for (const p of this.plugins) {
-      const fn = p.plugin[hook] as ((c: HookArg<K>) => unknown) | undefined;
-      if (!fn) continue;
-      let value: unknown;
-      try {
-        value = await fn.call(p.plugin, ctx);
-      } catch (err) {
-        // An HttpError is the plugin's answer (a 401, a 403…); anything else is its failure, named.
-        if (err instanceof HttpError) throw err;
-        throw new PluginError(p.name, hook, err);
-      }
-      if (value !== null && value !== undefined) out.push({ plugin: p.name, value: value as HookAnswer<K> });
-    }
-    return out;
+  gather<K extends HookName>(hook: K, ctx: HookArg<K>): Answer<K>[] | Promise<Answer<K>[]> {
+    const plugins = this.implementing(hook);
+    const raw = plugins.map((p) => this.call(p, hook, ctx));
+    const keep = (values: unknown[]): Answer<K>[] => {
+      const out: Answer<K>[] = [];
+      values.forEach((value, i) => {
+        if (value !== null && value !== undefined) out.push({ plugin: plugins[i].name, value: value as HookAnswer<K> });
+      });
+      return out;
+    };
+    return raw.some(isThenable) ? Promise.all(raw).then(keep) : keep(raw);
+  }
+
+  async collect<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<Answer<K>[]> {
+    return this.gather(hook, ctx);
   }
 
   /** The answers alone, for hooks whose answers are simply combined. */
   async values<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<HookAnswer<K>[]> {
-    return (await this.collect(hook, ctx)).map((a) => a.value);
+    return (await this.gather(hook, ctx)).map((a) => a.value);
   }
 
   /** The first non-null answer ("firstresult" hooks: actor_from_request, render_cell, forbidden, handle_exception). */
@@ -147,19 +177,11 @@ export class PluginManager {
     return (await this.firstAnswer(hook, ctx))?.value ?? null;
   }
 
-  /** The first non-null answer with the plugin that gave it. */
-  async firstAnswer<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<{ plugin: string; value: HookAnswer<K> } | null> {
-    for (const p of this.plugins) {
-      const fn = p.plugin[hook] as ((c: HookArg<K>) => unknown) | undefined;
-      if (!fn) continue;
-      let value: unknown;
-      try {
-        value = await fn.call(p.plugin, ctx);
-      } catch (err) {
-        // An HttpError is the plugin's answer (a 401, a 403…); anything else is its failure, named.
-        if (err instanceof HttpError) throw err;
-        throw new PluginError(p.name, hook, err);
-      }
+  /** The first non-null answer with the plugin that gave it (later plugins are not asked). */
+  async firstAnswer<K extends HookName>(hook: K, ctx: HookArg<K>): Promise<Answer<K> | null> {
+    for (const p of this.implementing(hook)) {
+      let value = this.call(p, hook, ctx);
+      if (isThenable(value)) value = await value;
       if (value !== null && value !== undefined) return { plugin: p.name, value: value as HookAnswer<K> };
     }
     return null;
