@@ -1,9 +1,8 @@
 /** @module Almanac: wires configuration, databases, permissions and the HTTP server together. */
 import { randomBytes } from "node:crypto";
-import { PluginManager } from "./plugins/manager.js";
-import { checkUniqueNames, loadPluginsDir } from "./plugins/load.js";
-import { loadBuiltinPlugins } from "./plugins/builtin.js";
-import { collectRegistrations } from "./pages/registries.js";
+import { PluginError, PluginManager } from "./plugins/manager.js";
+import { loadPlugins, type LoadedPlugin } from "./plugins/load.js";
+import { pluginConfig } from "./config/secrets.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./paths.js";
@@ -11,7 +10,8 @@ import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig 
 import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
 import { Database, InProcessRunner, WorkerPool, WriteRunner, databaseNames, type QueryRunner } from "./db/index.js";
-import type { ConnectionSpec, ExecutorInit } from "./db/executor.js";
+import { QueryError } from "./db/pool.js";
+import { prepareConnection, type ConnectionHook, type ConnectionPlugin, type ConnectionSpec, type ExecutorInit } from "./db/executor.js";
 import { ExportPool } from "./db/stream.js";
 import { PermissionResolver } from "./auth/permissions.js";
 import { createHttpServer, handleInProcess, type HttpServer } from "./http/server.js";
@@ -76,6 +76,15 @@ export class Almanac {
     return this.databaseConfig(db).tables?.[table] ?? {};
   }
 
+  /**
+   * A plugin's configuration (Datasette's `plugin_config`): with `table`, the table's block, else the
+   * database's, else the instance's; with `database` alone, the database's, else the instance's. `$env` and
+   * `$file` references are resolved. Undefined when there is none.
+   */
+  pluginConfig(name: string, where: { database?: string; table?: string } = {}): unknown {
+    return pluginConfig(this.config, name, where);
+  }
+
   /** Instance-level metadata (title, description, license, source, about) without the nested levels. */
   instanceMetadata(): Metadata {
     return withoutKey(this.metadata, "databases");
@@ -116,6 +125,24 @@ export interface App {
   close(): Promise<void>;
 }
 
+/**
+ * The plugins whose prepare_connection runs on every connection: for workers, what to import (their module
+ * and configuration); in-process, the loaded functions themselves.
+ */
+function connectionPlugins(loaded: LoadedPlugin[], config: InstanceConfig): { specs: ConnectionPlugin[]; hooks: ConnectionHook[] } {
+  const specs: ConnectionPlugin[] = [];
+  const hooks: ConnectionHook[] = [];
+  for (const p of loaded) {
+    const prepare = p.plugin.prepare_connection;
+    if (!prepare) continue;
+    if (!p.modulePath) throw new StartupError(`plugin ${p.name}: implements prepare_connection but has no module file for the query workers to import`);
+    const c = pluginConfig(config, p.name);
+    specs.push({ name: p.name, modulePath: p.modulePath, config: c });
+    hooks.push({ name: p.name, prepare: (ctx) => prepare.call(p.plugin, ctx), config: c });
+  }
+  return { specs, hooks };
+}
+
 export async function createApp(options: AppOptions): Promise<App> {
   const names = databaseNames(options.databases.map((d) => d.path));
   const memoryName = "_memory";
@@ -128,8 +155,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     specs.push({ name: memoryName, path: null, readonly: true, attach });
   }
+  // Plugins first: the query workers are told which modules to import for prepare_connection. A plugin that
+  // fails to load stops start-up, named.
+  const loaded = await loadPlugins({ config: options.config, prefix: options.pluginPrefix, only: options.loadPlugins, pluginsDir: options.pluginsDir });
+  const connection = connectionPlugins(loaded, options.config);
   const init: ExecutorInit = {
     databases: specs,
+    plugins: connection.specs,
     extensionPath: interruptExtensionPath(),
     key: randomBytes(24).toString("hex"),
     loadExtensions: options.loadExtensions,
@@ -137,30 +169,43 @@ export async function createApp(options: AppOptions): Promise<App> {
     nolock: options.nolock,
   };
   const threads = options.settings.num_sql_threads;
-  const inline = new InProcessRunner(init);
+  const inline = new InProcessRunner(init, connection.hooks);
   const runner: QueryRunner = threads > 0 ? new WorkerPool(init, threads) : inline;
+  // Write connections get prepare_connection too (as in Datasette): a plugin's function works in any statement.
   const writer = new WriteRunner({ ...init, databases: specs.filter((s, i) => s.path !== null && !options.databases[i]?.immutable) });
   // Two export slots with their own connections; in-process ones when num_sql_threads is 0.
-  const exporter = new ExportPool(init, 2, threads === 0);
+  const exporter = new ExportPool(init, 2, threads === 0, connection.hooks);
   const almanac = new Almanac(options, runner, inline, writer, exporter);
+  almanac.plugins = new PluginManager(loaded);
+  const prepare = connection.hooks.length ? (conn: Parameters<typeof prepareConnection>[0], db: string) => prepareConnection(conn, db, connection.hooks) : undefined;
   try {
     options.databases.forEach((d, i) => {
-      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]] }, runner, inline, d.immutable ? null : writer, exporter));
+      almanac.databases.set(names[i], new Database({ name: names[i], path: d.path, immutable: d.immutable, inspected: options.inspectData?.[names[i]], prepare }, runner, inline, d.immutable ? null : writer, exporter));
     });
-    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false }, runner, inline, null, exporter));
+    if (serveMemory) almanac.databases.set(memoryName, new Database({ name: memoryName, path: null, immutable: false, prepare }, runner, inline, null, exporter));
     // Fail at start-up, not at the first request: every file must open and its schema must read.
     for (const db of almanac.databases.values()) db.schema();
-    await runner.run({ db: specs[0].name, sql: "select 1" });
-    // Plugins last: their startup hooks may use the databases. A failing plugin stops start-up, named.
-    const loaded = [...(await loadBuiltinPlugins(options.config)), ...(options.pluginsDir ? await loadPluginsDir(options.pluginsDir) : [])];
-    checkUniqueNames(loaded);
-    almanac.plugins = new PluginManager(loaded);
+    if (connection.specs.length === 0) await runner.run({ db: specs[0].name, sql: "select 1" });
+    else {
+      // prepare_connection runs as each connection opens: open one per database now, in a worker and
+      // in-process, so a plugin that throws there (or will not load in a worker) stops start-up, named.
+      try {
+        for (const spec of specs) {
+          await runner.run({ db: spec.name, sql: "select 1" });
+          if (inline !== runner) await inline.run({ db: spec.name, sql: "select 1" });
+        }
+      } catch (err) {
+        if (!(err instanceof QueryError)) throw err;
+        const names = connection.specs.map((p) => p.name).join(", ");
+        throw new StartupError(err.message.startsWith("plugin ") ? err.message : `a query worker failed with the prepare_connection plugins (${names}) loaded: ${err.message}`);
+      }
+    }
+    // Last, with the databases open: startup hooks may use them.
     await almanac.plugins.start(almanac);
-    // What plugins register for the data pages (renderers, facet types, magic parameters), checked now.
-    await collectRegistrations(almanac);
   } catch (err) {
     await almanac.close().catch(() => undefined);
     if (err instanceof StartupError) throw err;
+    if (err instanceof PluginError) throw new StartupError(err.message);
     throw new StartupError(`could not open database: ${(err as Error).message}`);
   }
 

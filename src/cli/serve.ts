@@ -9,6 +9,7 @@ import { loadConfigFile, loadInspectFile, loadMetadataFile, validateSettings } f
 import { describeMigration, migrateMetadata } from "../config/migrate.js";
 import { checkSecrets, setDottedPath, type Environment } from "../config/secrets.js";
 import { processIo, type Io } from "./io.js";
+import { loadPluginsFromEnv, prefixFromEnv } from "./plugin-env.js";
 
 /** The flags of `almanac serve`, as commander hands them over (camelCased). */
 export interface ServeFlags {
@@ -249,6 +250,8 @@ export async function buildServeOptions(
     versionNote: opts.versionNote,
     templateDir: opts.templateDir ? requireDirectory(opts.templateDir, "--template-dir") : dir?.templateDir,
     pluginsDir: opts.pluginsDir ? requireDirectory(opts.pluginsDir, "--plugins-dir") : dir?.pluginsDir,
+    pluginPrefix: prefixFromEnv(env),
+    loadPlugins: loadPluginsFromEnv(env),
     root: Boolean(opts.root),
     defaultDeny: Boolean(opts.defaultDeny),
   };

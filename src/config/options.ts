@@ -103,6 +103,10 @@ export interface AppOptions {
   versionNote?: string;
   templateDir?: string;
   pluginsDir?: string;
+  /** Where packaged plugins are found: `<pluginPrefix>/node_modules` (ALMANAC_PLUGIN_PREFIX; default: the installation's). */
+  pluginPrefix?: string;
+  /** ALMANAC_LOAD_PLUGINS: load only these built-in and packaged plugins (undefined = all, [] = none). */
+  loadPlugins?: string[];
   root: boolean;
   defaultDeny: boolean;
 }

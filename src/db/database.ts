@@ -20,6 +20,8 @@ export interface DatabaseOptions {
   immutable: boolean;
   /** Precomputed by `almanac inspect` (immutable databases only). */
   inspected?: { hash?: string; size?: number; tables?: Record<string, { count: number | null }> };
+  /** Plugins' prepare_connection, run on the schema-reading connection too (a view may use a plugin's function). */
+  prepare?: (conn: BetterSqlite3.Database, database: string) => void;
 }
 
 export class Database {
@@ -50,6 +52,12 @@ export class Database {
     this.isMemory = opts.path === null;
     this.isMutable = !opts.immutable && !this.isMemory;
     this.meta = opts.path === null ? new BetterSqlite3(":memory:") : new BetterSqlite3(opts.path, { readonly: true, fileMustExist: true });
+    try {
+      opts.prepare?.(this.meta, this.name);
+    } catch (err) {
+      this.meta.close();
+      throw err;
+    }
     if (opts.inspected && opts.immutable) {
       if (opts.inspected.hash) this.hashPromise = Promise.resolve(opts.inspected.hash);
       for (const [t, v] of Object.entries(opts.inspected.tables ?? {})) if (typeof v.count === "number") this.cachedCounts.set(t, v.count);

@@ -4,6 +4,7 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { loadExtension, parseExtensionSpec } from "./files.js";
+import { PluginError } from "../plugins/manager.js";
 import { createRowFormatter, type RenderSpec, type RowFormatter } from "../render/csv.js";
 
 /** How one database is opened for reading (or writing, on the write executor). */
@@ -16,8 +17,48 @@ export interface ConnectionSpec {
   attach?: { name: string; path: string }[];
 }
 
+/**
+ * A plugin whose prepare_connection runs on every connection an executor opens. Workers receive this (functions
+ * cannot cross threads) and import the module themselves (plugins/load.ts connectionHooks).
+ */
+export interface ConnectionPlugin {
+  name: string;
+  modulePath: string;
+  /** The plugin's instance-level configuration, `$env`/`$file` resolved. */
+  config: unknown;
+}
+
+/** A prepare_connection ready to call, with the configuration it is given. */
+export interface ConnectionHook {
+  name: string;
+  prepare(ctx: { conn: BetterSqlite3.Database; database: string; config: unknown }): unknown;
+  config: unknown;
+}
+
+/**
+ * Run the plugins' prepare_connection on a connection that has just opened (before it is locked down, so a
+ * plugin may still set a PRAGMA). A hook that throws, or returns a promise (it must be synchronous: the
+ * connection is used as soon as it returns), is a PluginError naming it.
+ */
+export function prepareConnection(conn: BetterSqlite3.Database, database: string, hooks: readonly ConnectionHook[]): void {
+  for (const hook of hooks) {
+    let answer: unknown;
+    try {
+      answer = hook.prepare({ conn, database, config: hook.config });
+    } catch (err) {
+      throw new PluginError(hook.name, "prepare_connection", err);
+    }
+    if (answer && typeof (answer as Promise<unknown>).then === "function") {
+      (answer as Promise<unknown>).then(undefined, () => undefined);
+      throw new PluginError(hook.name, "prepare_connection", new Error("it must be synchronous (it returned a promise)"));
+    }
+  }
+}
+
 export interface ExecutorInit {
   databases: ConnectionSpec[];
+  /** Plugins implementing prepare_connection, in plugin order. */
+  plugins?: ConnectionPlugin[];
   /** Path of the compiled time-limit extension (native/interrupt.c). */
   extensionPath: string;
   /** Random key that arms/disarms the watchdog; user SQL never sees it. */
@@ -115,7 +156,11 @@ export class Executor {
   /** The schema version each database's cached statements were prepared under. */
   private readonly cacheVersion = new Map<string, number>();
 
-  constructor(private readonly init: ExecutorInit) {
+  constructor(
+    private readonly init: ExecutorInit,
+    /** init.plugins' hooks: imported by the worker, or the loaded plugins' own functions in-process. */
+    private readonly hooks: readonly ConnectionHook[] = [],
+  ) {
     if (init.nolock) {
       const scratch = new BetterSqlite3(":memory:");
       loadExtension(scratch, init.extensionPath, "sqlite3_almanacnolock_init");
@@ -140,6 +185,12 @@ export class Executor {
     for (const a of spec.attach ?? []) {
       // ATTACH takes the file name as a bound value; the schema name is quoted.
       conn.prepare(`attach database ? as "${a.name.replace(/"/g, '""')}"`).run(a.path);
+    }
+    try {
+      prepareConnection(conn, name, this.hooks);
+    } catch (err) {
+      conn.close();
+      throw err;
     }
     if (spec.readonly) {
       conn.pragma("query_only = 1");

@@ -4,7 +4,7 @@
  */
 import { Worker, type ResourceLimits } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
-import { Executor, describeFailure, type ExecutorInit, type QueryFailure, type QueryRequest, type QueryResult } from "./executor.js";
+import { Executor, describeFailure, type ConnectionHook, type ExecutorInit, type QueryFailure, type QueryRequest, type QueryResult } from "./executor.js";
 
 /** A query that failed inside SQLite (or ran out of time): carries the kind so callers pick the message. */
 export class QueryError extends Error {
@@ -23,7 +23,12 @@ interface Slot {
   worker: Worker;
   job: Job | null;
   id: number;
+  /** The worker has answered a job (so it could at least set itself up). */
+  answered: boolean;
 }
+
+/** Workers that die before answering anything this many times in a row: the pool stops restarting them. */
+const MAX_FAILED_STARTS = 3;
 
 const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url);
 
@@ -50,8 +55,9 @@ export interface QueryRunner {
 /** Runs queries in-process (num_sql_threads = 0): time limits still hold, but a slow query blocks the loop. */
 export class InProcessRunner implements QueryRunner {
   private readonly executor: Executor;
-  constructor(init: ExecutorInit) {
-    this.executor = new Executor(init);
+  /** `hooks`: the loaded plugins' prepare_connection, called directly (no import). */
+  constructor(init: ExecutorInit, hooks: readonly ConnectionHook[] = []) {
+    this.executor = new Executor(init, hooks);
   }
   async run(req: QueryRequest): Promise<QueryResult> {
     try {
@@ -69,6 +75,9 @@ export class WorkerPool implements QueryRunner {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
+  /** Consecutive workers that died before answering; past MAX_FAILED_STARTS, why the pool gave up. */
+  private failedStarts = 0;
+  private broken: QueryFailure | null = null;
 
   constructor(
     private readonly init: ExecutorInit,
@@ -79,8 +88,12 @@ export class WorkerPool implements QueryRunner {
 
   private spawn(): Slot {
     const worker = startWorker(this.init);
-    const slot: Slot = { worker, job: null, id: 0 };
+    const slot: Slot = { worker, job: null, id: 0, answered: false };
     worker.on("message", (msg: { id: number; result?: QueryResult; failure?: QueryFailure }) => {
+      if (!slot.answered) {
+        slot.answered = true;
+        this.failedStarts = 0;
+      }
       const job = slot.job;
       if (!job || msg.id !== slot.id) return;
       slot.job = null;
@@ -95,20 +108,33 @@ export class WorkerPool implements QueryRunner {
     return slot;
   }
 
-  /** A worker died (it should not): fail its job, start a fresh one in its place. */
+  /**
+   * A worker died (it should not: the executor catches every query's failure): fail its job, start a fresh
+   * one in its place — unless workers keep dying before answering anything (a plugin module that crashes the
+   * thread as it loads): then every job, now and later, fails with the reason, rather than the pool
+   * restarting workers forever.
+   */
   private replace(slot: Slot, err: Error): void {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     const job = slot.job;
     slot.job = null;
-    if (job) job.reject(new QueryError({ kind: "internal", message: err.message }));
-    if (this.closed) return;
+    const failure: QueryFailure = { kind: "internal", message: slot.answered ? err.message : `a query worker failed to start: ${err.message}` };
+    if (job) job.reject(new QueryError(failure));
+    if (this.closed || this.broken) return;
+    if (!slot.answered && ++this.failedStarts >= MAX_FAILED_STARTS) {
+      this.broken = failure;
+      this.slots.splice(i, 1);
+      for (const waiting of this.queue.splice(0)) waiting.reject(new QueryError(failure));
+      return;
+    }
     this.slots[i] = this.spawn();
     this.dispatch();
   }
 
   run(req: QueryRequest): Promise<QueryResult> {
     if (this.closed) return Promise.reject(new QueryError({ kind: "internal", message: "database pool is closed" }));
+    if (this.broken) return Promise.reject(new QueryError(this.broken));
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
       this.dispatch();

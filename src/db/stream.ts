@@ -13,7 +13,7 @@
  * at about two chunks per stream. The time limit is armed for each chunk separately.
  */
 import type { Worker } from "node:worker_threads";
-import { Executor, handleStreamMessage, type ExecutorInit, type StreamChunk, type StreamMessage, type StreamReply, type StreamRequest } from "./executor.js";
+import { Executor, handleStreamMessage, type ConnectionHook, type ExecutorInit, type StreamChunk, type StreamMessage, type StreamReply, type StreamRequest } from "./executor.js";
 import { QueryError, startWorker } from "./pool.js";
 
 /** One export executor: asked one thing at a time, answers in order. */
@@ -73,10 +73,13 @@ class WorkerSlot implements Slot {
 /** num_sql_threads=0: the same protocol on in-process connections (one executor per slot), a chunk per turn of the loop. */
 class InProcessSlot implements Slot {
   private executor: Executor | null = null;
-  constructor(private readonly init: ExecutorInit) {}
+  constructor(
+    private readonly init: ExecutorInit,
+    private readonly hooks: readonly ConnectionHook[],
+  ) {}
 
   request(msg: StreamMessage): Promise<StreamReply> {
-    const executor = (this.executor ??= new Executor(this.init));
+    const executor = (this.executor ??= new Executor(this.init, this.hooks));
     return new Promise((resolve) => setImmediate(() => resolve(handleStreamMessage(executor, msg))));
   }
 
@@ -99,8 +102,9 @@ export class ExportPool implements ExportRunner {
   private nextSid = 1;
   private closed = false;
 
-  constructor(init: ExecutorInit, size = 2, inProcess = false) {
-    this.slots = Array.from({ length: Math.max(1, size) }, () => (inProcess ? new InProcessSlot(init) : new WorkerSlot(init)));
+  /** `hooks` (prepare_connection) are for in-process slots; workers import init.plugins themselves. */
+  constructor(init: ExecutorInit, size = 2, inProcess = false, hooks: readonly ConnectionHook[] = []) {
+    this.slots = Array.from({ length: Math.max(1, size) }, () => (inProcess ? new InProcessSlot(init, hooks) : new WorkerSlot(init)));
     this.free = [...this.slots].reverse();
   }
 

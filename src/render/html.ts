@@ -66,12 +66,14 @@ export function metadataContext(meta: Record<string, unknown> | undefined): { de
   };
 }
 
-let engine: { dir: string | undefined; templates: Templates } | null = null;
+let engine: { key: string; templates: Templates } | null = null;
 
-/** One engine per template directory (the app has one; tests may start several apps in one process). */
+/** One engine per set of template directories (the app has one; tests may start several apps in one process). */
 export function templatesFor(almanac: Almanac): Templates {
   const dir = almanac.options.templateDir;
-  if (!engine || engine.dir !== dir) engine = { dir, templates: new Templates(dir) };
+  const pluginDirs = almanac.plugins.plugins.flatMap((p) => (p.templatesDir ? [p.templatesDir] : []));
+  const key = pluginDirs.length ? [dir ?? "", ...pluginDirs].join("\0") : (dir ?? "");
+  if (!engine || engine.key !== key) engine = { key, templates: new Templates(dir, pluginDirs) };
   return engine.templates;
 }
 

@@ -1,7 +1,8 @@
 /**
- * @module The template engine: Nunjucks (Jinja's syntax) with autoescaping, looking in `--template-dir` first
- * and then Almanac's own `templates/`. `{% extends "default:table.html" %}` always reaches the built-in
- * template, so an override can extend the page it replaces, as Datasette's templates can.
+ * @module The template engine: Nunjucks (Jinja's syntax) with autoescaping, looking in `--template-dir` first,
+ * then in each plugin's `templates/` folder (in plugin order), then in Almanac's own `templates/`.
+ * `{% extends "default:table.html" %}` always reaches the built-in template, so an override can extend the
+ * page it replaces, as Datasette's templates can.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { PACKAGE_ROOT } from "../paths.js";
 export const BUILTIN_TEMPLATES = join(PACKAGE_ROOT, "templates");
 const DEFAULT_PREFIX = "default:";
 
-/** Loads `name` from the user's directory, then the built-in one; `default:name` from the built-in one only. */
+/** Loads `name` from the user's directory, the plugins', then the built-in one; `default:name` from the built-in one only. */
 class TemplateLoader extends nunjucks.Loader {
   constructor(private readonly dirs: string[]) {
     super();
@@ -69,8 +70,8 @@ speedUpFrameSet();
 export class Templates {
   private readonly env: nunjucks.Environment;
 
-  constructor(templateDir?: string) {
-    const dirs = templateDir ? [templateDir, BUILTIN_TEMPLATES] : [BUILTIN_TEMPLATES];
+  constructor(templateDir?: string, pluginTemplateDirs: readonly string[] = []) {
+    const dirs = [...(templateDir ? [templateDir] : []), ...pluginTemplateDirs, BUILTIN_TEMPLATES];
     // The type definitions only know the built-in loaders; a Loader subclass with getSource is what Nunjucks expects.
     const loader = new TemplateLoader(dirs) as unknown as nunjucks.ILoaderAny;
     this.env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });

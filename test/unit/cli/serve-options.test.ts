@@ -33,7 +33,7 @@ test("defaults: no files means _memory, default settings, empty config and metad
   assert.deepEqual(options, {
     databases: [], memory: true, crossdb: false, nolock: false, settings: defaultSettings(), config: {}, metadata: {},
     secret: undefined, cors: false, staticMounts: [], loadExtensions: [], inspectData: undefined, versionNote: undefined,
-    templateDir: undefined, pluginsDir: undefined, root: false, defaultDeny: false,
+    templateDir: undefined, pluginsDir: undefined, pluginPrefix: undefined, loadPlugins: undefined, root: false, defaultDeny: false,
   });
 });
 
