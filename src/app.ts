@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { PluginError, PluginManager } from "./plugins/manager.js";
 import { loadPlugins, type LoadedPlugin } from "./plugins/load.js";
 import { pluginConfig } from "./config/secrets.js";
+import { collectRegistrations } from "./pages/registries.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./paths.js";
@@ -202,6 +203,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     // Last, with the databases open: startup hooks may use them.
     await almanac.plugins.start(almanac);
+    // What plugins register for the data pages (renderers, facet types, magic parameters), checked now.
+    await collectRegistrations(almanac);
   } catch (err) {
     await almanac.close().catch(() => undefined);
     if (err instanceof StartupError) throw err;
