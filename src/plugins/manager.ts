@@ -87,12 +87,13 @@ export class PluginManager {
       }
       if (typeof wrapped !== "function") throw new PluginError(plugin, "asgi_wrapper", new Error("the middleware must return a handler function"));
       const fn = wrapped as (req: AlmanacRequest) => Promise<Reply>;
-      handler = async (req) => {
+      const named = (err: unknown): unknown => (err instanceof PluginError || err instanceof HttpError ? err : new PluginError(plugin, "asgi_wrapper", err));
+      // No async wrapper per layer: one rejection handler names the plugin without an extra await.
+      handler = (req) => {
         try {
-          return await fn(req);
+          return Promise.resolve(fn(req)).then(undefined, (err) => Promise.reject(named(err)));
         } catch (err) {
-          if (err instanceof PluginError) throw err;
-          throw new PluginError(plugin, "asgi_wrapper", err);
+          return Promise.reject(named(err));
         }
       };
     }
