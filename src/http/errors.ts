@@ -1,6 +1,11 @@
 /** @module Errors as values: a status and user-facing messages, thrown anywhere and rendered once at the edge. */
 
+// A registered symbol: an HttpError from another copy of this module (a plugin importing the package while
+// the server runs from source) is still recognised as one.
+const HTTP_ERROR = Symbol.for("almanac.HttpError");
+
 export class HttpError extends Error {
+  readonly [HTTP_ERROR] = true;
   readonly status: number;
   readonly messages: string[];
   /** Extra keys merged into the JSON error body (e.g. `rows: []` for SQL errors). */
@@ -14,6 +19,11 @@ export class HttpError extends Error {
     this.messages = list;
     this.extra = extra;
     this.headers = headers;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== HttpError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[HTTP_ERROR] === true;
   }
 }
 
