@@ -19,12 +19,16 @@ interface Builtin {
   modulePath?: string;
 }
 
-export const BUILTIN_PLUGINS: Builtin[] = [];
-
-/** Where a built-in's built browser files go. */
-export function builtinStaticDir(name: string): string {
-  return join(PACKAGE_ROOT, "dist", "plugins", name, "static");
+/** Where a built-in's built browser files go: dist/plugins/<folder>/static (folder: its folder under plugins/). */
+export function builtinStaticDir(folder: string): string {
+  return join(PACKAGE_ROOT, "dist", "plugins", folder, "static");
 }
+
+export const BUILTIN_PLUGINS: Builtin[] = [
+  // The chart builder on table and query pages (docs/charts.md). The import resolves to plugins/charts/index.ts
+  // under tsx and to dist/plugins/charts/index.js in the build.
+  { name: "almanac-charts", load: () => import("../../plugins/charts/index.js"), staticDir: builtinStaticDir("charts") },
+];
 
 function enabled(config: InstanceConfig, name: string): boolean {
   const c = pluginConfig(config, name);
