@@ -4,11 +4,16 @@
  * stored query). For a resource the most specific level with a rule decides; at that level a deny beats an
  * allow; no rule at all is a deny. An action's `also_requires` must be allowed too.
  *
- * Sources today: the default rules (skipped under --default-deny), `default_allow_sql`, and plugins'
+ * Sources: the default rules (skipped under --default-deny), `default_allow_sql`, the configuration's allow
+ * blocks (auth/allow.ts), `--root` (a global allow of everything for the root actor), and plugins'
  * `permission_rules` hooks. Plugin hooks may be async, so their rules are gathered once per request
- * (`prepare`) and the checks themselves stay synchronous.
+ * (`prepare`) and the checks themselves stay synchronous. An actor carrying token restrictions (`_r`) is then
+ * held to them: they can only take access away.
  */
+import type { InstanceConfig } from "../config/options.js";
 import type { Settings } from "../config/settings.js";
+import { configRuleTemplates, rulesForActor } from "./allow.js";
+import { restrictionAllows } from "./restrictions.js";
 import type { Answer, PluginManager } from "../plugins/manager.js";
 
 export const ACTIONS = [
@@ -47,6 +52,7 @@ const ALSO_REQUIRES: Partial<Record<Action, Action>> = {
 };
 
 type RuleSet = Map<Action, Rule[]>;
+const ROOT_RULE: Rule = { database: null, child: null, allow: true, reason: "--root: the root actor may do everything", source: "root" };
 const NO_RULES: RuleSet = new Map();
 
 /** The level a rule sits at for `resource` (2 child, 1 database, 0 global), or -1 when it does not apply. */
@@ -74,12 +80,23 @@ export function decide(rules: readonly Rule[], resource: Resource): { allowed: b
 
 export class PermissionResolver {
   private readonly defaults: RuleSet = new Map();
+  private readonly templates: ReturnType<typeof configRuleTemplates>;
+  /** Configuration rules met with an actor, remembered per actor object (the configuration never changes). */
+  private readonly configFor = new WeakMap<object, RuleSet>();
+  private readonly configForAnonymous: RuleSet = new Map();
   /** Plugin rules gathered for this request's actor (actors are fresh objects per request) … */
   private readonly prepared = new WeakMap<object, RuleSet>();
   /** … and for the anonymous actor, asked on every page to mark private resources. */
   private anonymous: RuleSet = NO_RULES;
 
-  constructor(settings: Settings, defaultDeny: boolean) {
+  constructor(
+    settings: Settings,
+    defaultDeny: boolean,
+    config: InstanceConfig = {},
+    /** `--root`: the actor `{"id": "root"}` gets a global allow of every action. */
+    private readonly rootEnabled = false,
+  ) {
+    this.templates = configRuleTemplates(config);
     for (const action of ACTIONS) {
       const rules: Rule[] = [];
       if (!defaultDeny && DEFAULT_ALLOW.has(action)) rules.push({ database: null, child: null, allow: true, reason: "default allow", source: "default" });
@@ -125,15 +142,30 @@ export class PermissionResolver {
     return Promise.all(pending).then(commit);
   }
 
+  /** The configuration's rules for this actor and action. */
+  private configRules(actor: Actor, action: Action): Rule[] {
+    const templates = this.templates.get(action);
+    if (!templates) return [];
+    let set = actor ? this.configFor.get(actor) : this.configForAnonymous;
+    if (!set) this.configFor.set(actor!, (set = new Map()));
+    let rules = set.get(action);
+    if (!rules) set.set(action, (rules = rulesForActor(templates, actor)));
+    return rules;
+  }
+
   /** Every rule that bears on `action` for `actor`, in source order. */
   rules(actor: Actor, action: Action): Rule[] {
-    const fromPlugins = (actor ? this.prepared.get(actor) : this.anonymous)?.get(action) ?? [];
     const defaults = this.defaults.get(action) ?? [];
-    return fromPlugins.length ? [...defaults, ...fromPlugins] : defaults;
+    const fromConfig = this.configRules(actor, action);
+    const fromPlugins = (actor ? this.prepared.get(actor) : this.anonymous)?.get(action) ?? [];
+    const root = this.rootEnabled && actor?.id === "root" ? [ROOT_RULE] : [];
+    if (!fromConfig.length && !fromPlugins.length && !root.length) return defaults;
+    return [...defaults, ...root, ...fromConfig, ...fromPlugins];
   }
 
   allowed(actor: Actor, action: Action, resource: Resource = {}): boolean {
     if (!decide(this.rules(actor, action), resource).allowed) return false;
+    if (actor && actor._r !== undefined && !restrictionAllows(actor._r, action, resource)) return false;
     const also = ALSO_REQUIRES[action];
     return also ? this.allowed(actor, also, resource) : true;
   }
