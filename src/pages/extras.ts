@@ -7,6 +7,7 @@ import type { Database, TableInfo } from "../db/index.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { columnDetails } from "./schema-info.js";
 import { databaseColor, requestExtra, urlWithArgs } from "./common.js";
+import { pluginCells } from "../render/cells.js";
 
 /** What every extra may read. Pages extend it with what only they know (a table plan, a count…). */
 export interface ExtraContext {
@@ -17,6 +18,10 @@ export interface ExtraContext {
   /** Columns returned by the page's query. */
   columns: string[];
   rowCount: number;
+  /** The page's rows as objects (as the JSON carries them). */
+  rows(): Record<string, unknown>[];
+  /** The key columns that address a row (empty for queries and views). */
+  pks: string[];
   sql: string;
   params: unknown;
   /** What the URL resolved to (the `debug` extra). */
@@ -50,8 +55,13 @@ export const COMMON_EXTRAS: Record<string, Extra> = {
   columns: { description: "Column names returned by this query", value: (c) => c.columns },
   primary_keys: { description: "Primary keys for this table", value: (c) => c.table?.primaryKeys ?? [] },
   column_details: { description: "Type, nullability and key details for each column", value: (c) => (c.table ? columnDetails(c.table) : {}) },
-  // No plugin or column type renders cells differently yet: one empty object per row, as Datasette sends then.
-  render_cell: { description: "Rendered HTML for cells where plugins change it", value: (c) => Array.from({ length: c.rowCount }, () => ({})) },
+  // Per row, `{column: html}` for the cells a plugin's render_cell rendered (an empty object per row without such plugins).
+  render_cell: {
+    description: "Rendered HTML for cells where plugins change it",
+    value: async (c) =>
+      (await pluginCells(c.almanac, c.req, { database: c.db.name, table: c.table?.name ?? null, pks: c.pks, columns: c.columns, rows: c.rows() })) ??
+      Array.from({ length: c.rowCount }, () => ({})),
+  },
   debug: { description: "Extra debug information", value: (c) => ({ url_vars: c.req.params, resolved: c.resolved }) },
   request: { description: "Full information about the request", value: (c) => requestExtra(c.almanac, c.req) },
   query: { description: "Details of the underlying SQL query", value: (c) => ({ sql: c.sql, params: c.params }) },

@@ -96,6 +96,8 @@ export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Re
         row: rows[0],
         columns: result.columns,
         rowCount: rows.length,
+        rows: () => rows,
+        pks: keys,
         sql,
         params,
         resolved: { database: db.name, table: table.name, pks: values },

@@ -285,6 +285,8 @@ async function tableData(req: AlmanacRequest, almanac: Almanac, db: Database, ta
       almanac, req, db, table, plan, count, expandable, facets,
       columns: plan.selectColumns,
       rowCount: objects.length,
+      rows: () => objects,
+      pks: plan.keyColumns,
       sql: plan.sql,
       params: plan.params,
       resolved: { database: db.name, table: table.name, is_view: table.isView },

@@ -10,6 +10,7 @@ import { argIsTrue } from "../../http/request.js";
 import { bodyClass, jsonTwin, metadataContext, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
 import { plural, safeColor, sqlEditorContext, sqlName } from "./editor.js";
+import { pageSlots } from "../slots.js";
 
 /** "N rows", ">10,000 rows" when the count stopped at its cap, "Many rows" when it ran out of time. */
 /** 1,234 bytes → "1.2 KB" (Datasette's format_bytes, in units of 1,024). */
@@ -30,7 +31,7 @@ export function tableCountText(count: number | null, truncated: boolean): string
   return plural(count, "row");
 }
 
-export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string; download: boolean }): Promise<Reply> {
+export async function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: DatabaseData, opts: { color: string; download: boolean }): Promise<Reply> {
   const urls = urlsFor(almanac);
   const db = data.database;
   const showHidden = argIsTrue(req.arg("_show_hidden"));
@@ -77,6 +78,7 @@ export function renderDatabaseView(almanac: Almanac, req: AlmanacRequest, data: 
     views: data.views.map((v) => ({ name: v.name, href: urls.table(db, v.name), private: v.private })),
     schema_href: `${urls.database(db)}/-/schema`,
     json_href: jsonTwin(almanac, req),
+    ...(await pageSlots(almanac, req, { kind: "database", database: db })),
   };
   return renderPage(almanac, req, {
     templates: [`database-${cssClass(db)}.html`, "database.html"],

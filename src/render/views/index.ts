@@ -7,6 +7,7 @@ import type { AlmanacRequest } from "../../http/request.js";
 import type { Reply } from "../../http/response.js";
 import { bodyClass, jsonTwin, metadataContext, renderPage, urlsFor } from "../html.js";
 import { plural, safeColor } from "./editor.js";
+import { pageSlots } from "../slots.js";
 
 /** One database as `/.json` describes it (the fields the page shows). */
 export interface IndexDatabase {
@@ -36,7 +37,7 @@ export function databaseSummary(d: IndexDatabase): string {
   return parts.length ? parts.join(", ") : "No tables";
 }
 
-export function renderIndexView(almanac: Almanac, req: AlmanacRequest, data: IndexData, opts: { private: boolean; defaultTemplate: boolean }): Promise<Reply> {
+export async function renderIndexView(almanac: Almanac, req: AlmanacRequest, data: IndexData, opts: { private: boolean; defaultTemplate: boolean }): Promise<Reply> {
   const urls = urlsFor(almanac);
   const meta = data.metadata ?? {};
   const databases = data.databases.map((d) => ({
@@ -58,6 +59,7 @@ export function renderIndexView(almanac: Almanac, req: AlmanacRequest, data: Ind
       metadata: metadataContext(meta),
       databases,
       noindex: opts.defaultTemplate,
+      ...(await pageSlots(almanac, req, { kind: "index" })),
     },
     bodyClass: bodyClass("index"),
     jsonUrl: jsonTwin(almanac, req),

@@ -9,10 +9,11 @@ import type { Almanac } from "../../app.js";
 import type { QueryConfig } from "../../config/options.js";
 import { argIsTrue, type AlmanacRequest } from "../../http/request.js";
 import type { Reply } from "../../http/response.js";
-import { displayCell } from "../cells.js";
+import { displayCell, pluginCells } from "../cells.js";
 import { jsonTwin, metadataContext, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
 import { plural, sqlEditorContext } from "./editor.js";
+import { pageSlots } from "../slots.js";
 
 /** The JSON twin's data, as far as the page shows it. */
 export interface QueryData {
@@ -27,6 +28,8 @@ export interface QueryViewInput {
   name: string | null;
   definition: QueryConfig | null;
   sql: string;
+  /** The values bound to the SQL's parameters (magic ones included). */
+  params: Record<string, unknown>;
   /** The parameters a person fills in (magic `_…` ones never have a field), with the request's values. */
   parameters: { name: string; value: string }[];
   /** Null when nothing ran (no SQL yet, or an error). */
@@ -65,7 +68,7 @@ function sqlVisibility(almanac: Almanac, req: AlmanacRequest, definition: QueryC
   return { shown, toggle_href: pageUrl(almanac, req, toggle), toggle_label: shown ? "Hide SQL" : "Show SQL", keep };
 }
 
-export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: QueryViewInput): Promise<Reply> {
+export async function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: QueryViewInput): Promise<Reply> {
   const urls = urlsFor(almanac);
   const db = input.database;
   const stored = input.name !== null;
@@ -79,8 +82,9 @@ export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: Qu
   blobBase.delete("_blob_column");
   blobBase.delete("_blob_hash");
   const truncateAt = almanac.settings.truncate_cells_html;
+  const rendered = data ? await pluginCells(almanac, req, { database: input.database, table: null, pks: [], columns: data.columns, rows: data.rows }) : null;
   const rows = data
-    ? data.rows.map((row) =>
+    ? data.rows.map((row, r) =>
         data.columns.map((column) => {
           const raw = row[column];
           return displayCell(raw, column, cssClass(column), truncateAt, {
@@ -92,7 +96,7 @@ export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: Qu
               args.set("_blob_hash", createHash("sha256").update(Buffer.from(encoded, "base64")).digest("hex"));
               return `${almanac.path(`${req.path}.blob`)}?${args.toString()}`;
             },
-          });
+          }, rendered?.[r][column]);
         }),
       )
     : [];
@@ -137,6 +141,7 @@ export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: Qu
           { label: "CSV download", href: pageUrl(almanac, req, { _dl: "on" }, ".csv") },
         ]
       : [],
+    ...(await pageSlots(almanac, req, { kind: "query", database: db, sql: input.sql, params: input.params, queryName: input.name })),
   };
   const dbClass = cssClass(db);
   return renderPage(almanac, req, {
@@ -144,6 +149,7 @@ export function renderQueryView(almanac: Almanac, req: AlmanacRequest, input: Qu
     context,
     bodyClass: `query db-${dbClass}${stored ? ` query-${cssClass(input.name!)}` : ""}`,
     jsonUrl: stored || input.sql.trim() ? jsonTwin(almanac, req) : null,
+    columns: data ? data.columns : undefined,
     database: db,
     footerMetadata: almanac.databaseMetadata(db),
     queryMs: input.queryMs,

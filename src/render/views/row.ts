@@ -8,7 +8,8 @@ import type { AlmanacRequest } from "../../http/request.js";
 import type { Reply } from "../../http/response.js";
 import { tildeEncode } from "../../http/tilde.js";
 import type { Expandable } from "../../query/labels.js";
-import { displayCell, type DisplayCell } from "../cells.js";
+import { displayCell, plainRow, pluginCells, type DisplayCell } from "../cells.js";
+import { pageSlots } from "../slots.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
 import { firstTemplate, foreignKeyLinker, formatCount, mobileLabelsCss, pageMetadata, rowsHtml, pathWithArgs } from "./common.js";
@@ -42,7 +43,7 @@ interface ForeignKeyTable {
   link: string;
 }
 
-export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowViewInput): Promise<Reply> {
+export async function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowViewInput): Promise<Reply> {
   const { db, table, data } = input;
   const urls = urlsFor(almanac);
   const row = (data.rows as Record<string, unknown>[])[0];
@@ -68,6 +69,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
       menu: [],
     };
   });
+  const rendered = (await pluginCells(almanac, req, { database: db.name, table: table.name, pks: keys, columns: columnNames, rows: [row] }))?.[0];
   const cells: DisplayCell[] = columns.map((col) => {
     const raw = row[col.name];
     const fk = expandable.get(col.name);
@@ -76,7 +78,7 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     const cell = displayCell(raw, col.name, col.css, 0, {
       foreignKey: expanded ? foreignKeyLinker(almanac, db, fk.otherTable, fk.otherColumn) : undefined,
       blob: () => `${keyPath}.blob?${new URLSearchParams([["_blob_column", col.name]]).toString()}`,
-    });
+    }, rendered?.[col.name]);
     return col.is_pk ? { ...cell, cls: `${cell.cls} is-pk` } : cell;
   });
 
@@ -103,11 +105,13 @@ export function renderRowPage(almanac: Almanac, req: AlmanacRequest, input: RowV
     foreign_key_tables: foreignKeyTables,
     custom_table_templates: partials,
     table_partial: firstTemplate(almanac, partials),
+    ...(await pageSlots(almanac, req, { kind: "row", database: db.name, table: table.name, row: plainRow(row) })),
   };
   return renderPage(almanac, req, {
     templates: [`row-${cssClass(db.name)}-${cssClass(table.name)}.html`, "row.html"],
     context,
     bodyClass: bodyClass("row", db.name, table.name),
+    columns: columnNames,
     jsonUrl: jsonTwin(almanac, req),
     database: db.name,
     table: table.name,

@@ -12,9 +12,10 @@ import { tildeEncode } from "../../http/tilde.js";
 import { FILTER_OPERATORS, getFilterOperator, isFilterKey } from "../../query/filters.js";
 import type { SortSpec } from "../../query/table-plan.js";
 import type { FacetResult, SuggestedFacet } from "../../pages/facets.js";
-import { cellHtml } from "../cells.js";
+import { cellHtml, pluginCells } from "../cells.js";
 import { bodyClass, jsonTwin, renderPage, urlsFor } from "../html.js";
 import { cssClass } from "../templates.js";
+import { pageSlots } from "../slots.js";
 import { changePairs, firstTemplate, foreignKeyLinker, formatCount, keyValue, mobileLabelsCss, pageMetadata, pathWithArgs, rowKeyPath, rowsHtml, DisplayRows, toDisplayCell, type ArgChanges } from "./common.js";
 
 /** What the table page hands to its view. */
@@ -176,7 +177,7 @@ function displayText(v: unknown): string {
 }
 
 /** Build the table page's context from its data object and render `table-<db>-<t>.html` / `table.html`. */
-export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: TableViewInput): Promise<Reply> {
+export async function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: TableViewInput): Promise<Reply> {
   const { db, table, data, sort } = input;
   const urls = urlsFor(almanac);
   const settings = almanac.settings;
@@ -223,8 +224,16 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     clsPrefix: `col-${col.css} type-`,
   }));
   const noLinks = {};
+  // Plugins' render_cell answers for the shown columns (null, without asking, when no plugin renders cells).
+  const rendered = await pluginCells(almanac, req, {
+    database: db.name,
+    table: table.name,
+    pks: keyColumns,
+    columns: columns.filter((c) => !c.is_link).map((c) => c.name),
+    rows,
+  });
   // One cell's class, HTML and type; shared by rows_html (always) and display_rows (when a template loops).
-  const cellOf = (row: Record<string, unknown>, keyPath: string | null, rowUrl: string | null, plan: (typeof cellPlans)[number]) => {
+  const cellOf = (row: Record<string, unknown>, r: number, keyPath: string | null, rowUrl: string | null, plan: (typeof cellPlans)[number]) => {
     const { col, fk, linksRow, blobQuery } = plan;
     if (col.is_link) {
       // Unaddressable keys (NULL, BLOB) show as their cells would, unlinked.
@@ -233,7 +242,10 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     }
     const raw = row[col.name];
     let out: { html: string; type: string };
-    if (raw === null || typeof raw !== "object") {
+    const plugin = rendered?.[r][col.name];
+    if (plugin !== undefined) {
+      out = cellHtml(raw, truncateAt, noLinks, plugin);
+    } else if (raw === null || typeof raw !== "object") {
       out = cellHtml(raw, truncateAt, linksRow && rowUrl !== null ? { row: rowUrl } : noLinks);
     } else {
       const expanded = fk !== undefined && "label" in raw;
@@ -246,14 +258,14 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     }
     return { cls: `${plan.clsPrefix}${out.type}`, html: out.html, type: out.type };
   };
-  const rowCells = (row: Record<string, unknown>) => {
+  const rowCells = (row: Record<string, unknown>, r: number) => {
     const keyPath = keyColumns.length ? rowKeyPath(keyColumns, row) : null;
     const rowUrl = keyPath === null ? null : `${tablePath}/${keyPath}`;
-    return cellPlans.map((plan) => cellOf(row, keyPath, rowUrl, plan));
+    return cellPlans.map((plan) => cellOf(row, r, keyPath, rowUrl, plan));
   };
   const renderedRows = rowsHtml(rows.map(rowCells));
   const displayRows = new DisplayRows(rows.length, () =>
-    rows.map((row) => rowCells(row).map((cell, i) => toDisplayCell(cell, cellPlans[i].col.name, cellPlans[i].col.is_link ? null : row[cellPlans[i].col.name], cell.type))),
+    rows.map((row, r) => rowCells(row, r).map((cell, i) => toDisplayCell(cell, cellPlans[i].col.name, cellPlans[i].col.is_link ? null : row[cellPlans[i].col.name], cell.type))),
   );
 
   const count = data.count as number | null | undefined;
@@ -339,12 +351,14 @@ export function renderTablePage(almanac: Almanac, req: AlmanacRequest, input: Ta
     custom_table_templates: data.custom_table_templates,
     table_partial: firstTemplate(almanac, data.custom_table_templates as string[]),
     allow_execute_sql: input.canExecuteSql,
+    ...(await pageSlots(almanac, req, { kind: "table", database: db.name, table: table.name, isView: table.isView })),
   };
   return renderPage(almanac, req, {
     templates: [`table-${cssClass(db.name)}-${cssClass(table.name)}.html`, "table.html"],
     context,
     bodyClass: bodyClass("table", db.name, table.name),
     pageTable: table.name,
+    columns: shownColumns,
     jsonUrl: jsonTwin(almanac, req),
     database: db.name,
     footerMetadata: { ...almanac.databaseMetadata(db.name), ...almanac.tableMetadata(db.name, table.name) },
