@@ -54,6 +54,7 @@ const FACETS = `
       selectPair: (column, value) => [column + "__startswith", value],
       selectedPairs: (column, value, pairs) => pairs.filter(([k, v]) => k === column + "__startswith" && v === value),
       selectedValues: (column, pairs) => pairs.filter(([k]) => k === column + "__startswith").map(([, v]) => v),
+      suggest: async ({ column, run }) => column === "name" && (await run({ sql: "select 1", params: {} })).length === 1,
     }],
   };`;
 
@@ -186,7 +187,42 @@ test("a plugin's facet type: _facet_initial=col in JSON (values, counts, toggle 
 
   const html = await (await server.get("/data/items?_facet_initial=name")).text();
   assert.match(html, /name__startswith=a/);
+  assert.match(html, /<span class="facet-type">\(initial\)<\/span>/);
+  const suggested = (await server.json("/data/items.json?_extra=suggested_facets")).body.suggested_facets;
+  assert.ok(suggested.some((f: { name: string; type?: string; toggle_url: string }) => f.name === "name" && f.type === "initial" && f.toggle_url.endsWith("?_extra=suggested_facets&_facet_initial=name")), JSON.stringify(suggested));
   assert.equal((await server.get("/data/items.json?_facet_nosuch=name")).status, 400, "unknown facet types are still refused");
+});
+
+test("a facet type whose code throws fails the page with a 500 naming the plugin (suggestions included: never a silent no)", async () => {
+  const failing = await startServer({
+    databases: [{ path: db, immutable: false }],
+    settings: { num_sql_threads: 0 },
+    pluginsDir: pluginsDir({
+      "oops.mjs": `export default {
+        register_facet_classes: () => [{
+          type: "initial",
+          arg: "_facet_initial",
+          sql() { throw new Error("sql bug"); },
+          selectPair: (column, value) => [column, value],
+          selectedPairs: () => [],
+          selectedValues: () => [],
+          suggest: async () => { throw new Error("suggest bug"); },
+        }],
+      };`,
+    }),
+  });
+  try {
+    for (const [path, logged] of [
+      ["/data/items", /plugin oops: facet type initial failed: suggest bug/],
+      ["/data/items.json?_facet_initial=kind&_nosuggest=1", /plugin oops: facet type initial failed: sql bug/],
+    ] as const) {
+      const { result, stderr } = await withStderr(async () => (await failing.get(path)).status);
+      assert.equal(result, 500, path);
+      assert.match(stderr, logged);
+    }
+  } finally {
+    await failing.close();
+  }
 });
 
 test("a plugin's magic parameter fills a stored query (async); the built-ins still work; a resolver that throws is a 500 naming it", async () => {
