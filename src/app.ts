@@ -198,7 +198,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       } catch (err) {
         if (!(err instanceof QueryError)) throw err;
         const names = connection.specs.map((p) => p.name).join(", ");
-        throw new StartupError(err.message.startsWith("plugin ") ? err.message : `a query worker failed with the prepare_connection plugins (${names}) loaded: ${err.message}`);
+        throw new StartupError(err.message.startsWith("plugin ") ? err.message : `${err.message} (plugins with prepare_connection: ${names})`);
       }
     }
     // Last, with the databases open: startup hooks may use them.

@@ -8,6 +8,7 @@ import { decodePair, joinSettingPairs, withDefaultCommand } from "./args.js";
 import { processIo, type Io } from "./io.js";
 import { parsePort, runServe, type ServeDeps, type ServeFlags } from "./serve.js";
 import { runInspect, type InspectFlags } from "./inspect.js";
+import { addPluginCommands, publishTargetMissing, runInstall, runPlugins, runUninstall, type InstallFlags, type PluginCommandDeps, type PluginsFlags } from "./plugins.js";
 
 function packageVersion(): string {
   try {
@@ -40,7 +41,7 @@ function oneLine(message: string): string {
   return `almanac: ${message.replace(/^error:\s*/, "").replace(/\s*\n\s*/g, " ").trim()}\n`;
 }
 
-function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps): Command {
+function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps & PluginCommandDeps): { program: Command; publish: Command } {
   const program = new Command("almanac")
     .description("Serve SQLite databases as a website and JSON/CSV API (a drop-in for Datasette).")
     .version(`almanac, version ${packageVersion()}`, "--version", "Show the version and exit.")
@@ -104,7 +105,52 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps):
       setExit(await runInspect(files, opts, io));
     });
 
-  return program;
+  program
+    .command("install")
+    .description("Install plugins (npm packages) where Almanac loads them from")
+    .helpOption("--help", "Show this message and exit.")
+    .argument("[packages...]", "npm packages: names, name@version, folders or tarballs")
+    .option("-U, --upgrade", "upgrade packages to their latest version")
+    .option("-r, --requirement <file>", "install the packages listed in this file, one a line (repeatable)", collect)
+    .option("-e, --editable <path>", "install a folder as a link, so edits to it need no reinstall (repeatable)", collect)
+    .action(async (packages: string[], opts: InstallFlags) => {
+      setExit(await runInstall(packages, opts, io, deps));
+    });
+
+  program
+    .command("uninstall")
+    .description("Uninstall plugins (npm packages)")
+    .helpOption("--help", "Show this message and exit.")
+    .argument("<packages...>", "npm package names")
+    .option("-y, --yes", "don't ask for confirmation (npm never asks; accepted for Datasette command lines)")
+    .action(async (packages: string[], opts: { yes?: boolean }) => {
+      setExit(await runUninstall(packages, opts, io, deps));
+    });
+
+  program
+    .command("plugins")
+    .description("List the installed plugins as JSON")
+    .helpOption("--help", "Show this message and exit.")
+    .option("--all", "include Almanac's built-in plugins")
+    .option("--requirements", "print name@version of each installed plugin package instead")
+    .option("--plugins-dir <dir>", "also load the plugins in this directory")
+    .action(async (opts: PluginsFlags) => {
+      setExit(await runPlugins(opts, io));
+    });
+
+  // Targets are added by plugins (publish_subcommand); without one, the action says which there are.
+  const publish = program
+    .command("publish")
+    .description("Publish databases to the internet (targets come from plugins)")
+    .helpOption("--help", "Show this message and exit.")
+    .argument("[target]", "where to publish")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action((target: string | undefined) => {
+      throw publishTargetMissing(publish, target);
+    });
+
+  return { program, publish };
 }
 
 /** Flags taking a value, from commander's own option list (so the two cannot drift apart). */
@@ -122,10 +168,11 @@ function valueFlags(command: Command): Set<string> {
  * Runs the CLI with `argv` (without node and script); resolves to the exit code. Start-up problems are
  * printed as one `almanac: …` line, never a stack trace.
  */
-export async function main(argv: string[], io: Io = processIo, deps: ServeDeps = {}): Promise<number> {
+export async function main(argv: string[], io: Io = processIo, deps: ServeDeps & PluginCommandDeps = {}): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram(io, (code) => (exitCode = code), deps);
+  const { program, publish } = buildProgram(io, (code) => (exitCode = code), deps);
   try {
+    await addPluginCommands(program, publish, argv, io.env);
     const commands = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
     commands.add("help");
     let args = withDefaultCommand(argv, commands, new Set(["--help", "--version"]));

@@ -11,13 +11,12 @@ import { join } from "node:path";
 import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
 import { StartupError } from "../../src/http/errors.js";
 import { BUILTIN_PLUGINS } from "../../src/plugins/builtin.js";
-
-const EXAMPLE = join(import.meta.dirname, "..", "fixtures", "plugin-packages", "almanac-plugin-example");
+import { EXAMPLE_DESCRIPTION, EXAMPLE_PACKAGE } from "../fixtures/plugin-packages/example.js";
 
 /** A plugin prefix holding the example package (as `almanac install` leaves it) and a scoped one. */
 function prefixWithPlugins(): string {
   const prefix = tempDir("almanac-prefix-");
-  cpSync(EXAMPLE, join(prefix, "node_modules", "almanac-plugin-example"), { recursive: true });
+  cpSync(EXAMPLE_PACKAGE, join(prefix, "node_modules", "almanac-plugin-example"), { recursive: true });
   const scoped = join(prefix, "node_modules", "@acme", "almanac-plugin-second");
   mkdirSync(scoped, { recursive: true });
   writeFileSync(join(scoped, "package.json"), JSON.stringify({ name: "@acme/almanac-plugin-second", version: "0.3.0", type: "module", almanac: { plugin: "./main.mjs" } }));
@@ -81,13 +80,7 @@ for (const threads of [3, 0]) {
       const names = (r.body as { name: string }[]).map((p) => p.name);
       assert.deepEqual(names, [...BUILTIN_PLUGINS.map((b) => b.name), "@acme/almanac-plugin-second", "almanac-plugin-example", "local", "shout"]);
       const example = (r.body as { name: string }[]).find((p) => p.name === "almanac-plugin-example");
-      assert.deepEqual(example, {
-        name: "almanac-plugin-example",
-        static: true,
-        templates: true,
-        version: "1.2.0",
-        hooks: ["prepare_connection", "publish_subcommand", "register_commands", "register_routes"],
-      });
+      assert.deepEqual(example, EXAMPLE_DESCRIPTION);
       assert.equal((r.body as { name: string; version: string }[]).find((p) => p.name === "shout")!.version, "0.0.1");
       assert.equal(await (await server.get("/-/second")).text(), "second");
     });
