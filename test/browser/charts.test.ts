@@ -136,6 +136,34 @@ journey("a line chart of the Big Mac dollar price in Switzerland: built by keybo
   await checkpoint(session, "charts-03-exported");
 });
 
+journey("the chart follows the table: a column's menu charts it, and new filters keep the chart", async (session, demo) => {
+  const { page } = session;
+  await page.goto(`${demo.url}/bigmac/bigmac?iso_a3=CHE`);
+  const menuButton = page.getByRole("button", { name: "Column actions: dollar_price" });
+  await menuButton.focus();
+  await page.keyboard.press("ArrowDown");
+  const item = page.getByRole("menuitem", { name: "Chart this column" });
+  await item.focus();
+  await page.keyboard.press("Enter");
+  await chartShows(page, "#chart=histogram&x=dollar_price");
+  assert.equal(await page.getByRole("button", { name: "Chart", exact: true }).getAttribute("aria-expanded"), "true");
+  assert.equal(await figure(page).getAttribute("data-rows"), "43");
+  assert.ok((await page.locator(".chart-view svg .mark-rect path").count()) > 1, "bars of a histogram");
+
+  // A new filter through the filter form: the page it leads to opens with the same chart, of the new rows.
+  const form = page.locator("form.filters");
+  await form.locator("#filter-column-new").selectOption("dollar_price");
+  await form.locator("#filter-op-new").selectOption("gt");
+  await form.locator("#filter-value-new").fill("7");
+  await form.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL((url) => url.searchParams.has("dollar_price__gt"));
+  await chartShows(page, "#chart=histogram&x=dollar_price");
+  const filtered = (await demo.json("/bigmac/bigmac.json?iso_a3=CHE&dollar_price__gt=7&_extra=count")).body.count as number;
+  assert.ok(filtered > 0 && filtered < 43);
+  assert.equal(await figure(page).getAttribute("data-rows"), String(filtered));
+  await checkpoint(session, "charts-09-histogram-after-filter");
+});
+
 journey("a query page chart: paged past max_returned_rows up to the cap, and counts made by the server", async (session, demo) => {
   const { page } = session;
   const sql = "select date, name, dollar_price from bigmac where iso_a3 in ('CHE', 'NOR', 'SWE') order by date";

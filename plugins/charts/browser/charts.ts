@@ -5,7 +5,7 @@
  * twin, the state kept in the URL fragment (`#chart=line&x=date&y=dollar_price`) so a chart is a link, and
  * PNG/SVG downloads. Vega and Vega-Lite (render.ts) are fetched only when the panel first opens.
  */
-import type { AlmanacManager } from "../../../static/js/manager.js";
+import type { AlmanacManager, ColumnDetails } from "../../../static/js/manager.js";
 import { loadRows, pageSource, serverCounts, type Loaded, type ServerCounts, type Source } from "./data.js";
 import {
   AGGREGATE_LABELS,
@@ -99,6 +99,24 @@ function field(id: string, label: string, select: HTMLSelectElement): HTMLElemen
 
 function fillSelect(select: HTMLSelectElement, options: [string, string][]): void {
   select.replaceChildren(...options.map(([value, text]) => element("option", { value, textContent: text })));
+}
+
+/**
+ * The table page's own forms (filters and sort, the column chooser) keep the chart: a GET form keeps its
+ * action's fragment, so the page they lead to opens with the same chart of the new rows.
+ */
+function carryFragment(fragment: string): void {
+  for (const form of document.querySelectorAll<HTMLFormElement>("form.filters, dialog.column-chooser form")) {
+    const action = new URL(form.action, location.href);
+    action.hash = fragment;
+    form.action = action.href;
+  }
+}
+
+/** The first chart of one column, for its column menu: a histogram of numbers, else rows counted per value. */
+function columnChart(column: ColumnDetails): ChartState {
+  const numeric = /INT|REAL|FLOA|DOUB|NUM|DEC/i.test(column.columnType);
+  return { mark: numeric ? "histogram" : "bar", x: column.columnName, y: null, agg: null, color: null, size: null };
 }
 
 class ChartBuilder {
@@ -266,6 +284,7 @@ class ChartBuilder {
     this.figure.setAttribute("aria-busy", "true");
     if (location.hash !== fragment) history.replaceState(history.state, "", `${location.pathname}${location.search}${fragment}`);
     this.link.href = fragment;
+    carryFragment(fragment);
     const e = effective(state);
     let counts: ServerCounts | null = null;
     // Counting rows per x value when the cap cut the rows short: the server counts all of them.
@@ -328,6 +347,15 @@ function register(manager: AlmanacManager): void {
   let builder: ChartBuilder | null = null;
   manager.registerPlugin(PLUGIN, {
     version: typeof __ALMANAC_VERSION__ === "string" ? __ALMANAC_VERSION__ : "dev",
+    makeColumnActions: (column) => [
+      {
+        label: "Chart this column",
+        onClick: () => {
+          location.hash = stateToFragment(columnChart(column));
+          manager.openAboveTablePanel(PANEL_ID);
+        },
+      },
+    ],
     makeAboveTablePanelConfigs: () => [
       {
         id: PANEL_ID,
@@ -344,8 +372,9 @@ function register(manager: AlmanacManager): void {
   window.addEventListener("hashchange", () => {
     const wanted = stateFromFragment(location.hash);
     if (!wanted) return;
-    if (builder) builder.apply(wanted);
-    else manager.openAboveTablePanel(PANEL_ID);
+    const existing = builder;
+    manager.openAboveTablePanel(PANEL_ID); // the first opening makes the builder, which reads the fragment itself
+    existing?.apply(wanted);
   });
 }
 

@@ -209,7 +209,7 @@ export function describe(full: ChartState, rowCount: number): string {
   const state = effective(full);
   const kind = state.mark === "point" ? "Scatter plot" : `${MARK_LABELS[state.mark]} chart`;
   const y = state.y === null ? "count of rows" : state.agg ? `${AGGREGATE_LABELS[state.agg].toLowerCase()} of ${state.y}` : state.y;
-  const parts = [`${kind} of ${y} by ${state.x}`];
+  const parts = [state.mark === "histogram" ? `Histogram of ${state.x}` : `${kind} of ${y} by ${state.x}`];
   if (state.color) parts.push(`coloured by ${state.color}`);
   if (state.size) parts.push(`sized by ${state.size}`);
   return `${parts.join(", ")}, from ${rowCount.toLocaleString("en")} row${rowCount === 1 ? "" : "s"}`;
@@ -227,6 +227,9 @@ function axisField(field: string, type: FieldType, title: string): Record<string
   return out;
 }
 
+/** A y axis of counts: whole numbers only on its ticks. */
+const COUNT_AXIS = (how: Record<string, unknown>) => ({ ...how, type: "quantitative", title: "Count of rows", axis: { tickMinStep: 1 } });
+
 /** The Vega-Lite spec for a state over rows (or server-made counts). */
 export function buildSpec(input: SpecInput): Record<string, unknown> {
   const { columns, rows, counts, theme } = input;
@@ -240,7 +243,7 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     // Counted by the server: one row per x value.
     values = counts.values.map((v) => ({ x: convert(v.value, xType), y: v.count }));
     encoding.x = axisField("x", xType, state.x);
-    encoding.y = { field: "y", type: "quantitative", title: "Count of rows" };
+    encoding.y = COUNT_AXIS({ field: "y" });
     if (state.mark === "histogram") markType = "bar";
   } else {
     values = rows.map((r) => {
@@ -253,12 +256,12 @@ export function buildSpec(input: SpecInput): Record<string, unknown> {
     if (state.mark === "histogram") {
       markType = "bar";
       encoding.x = xType === "quantitative" ? { field: "x", type: "quantitative", bin: { maxbins: 30 }, title: state.x } : axisField("x", xType, state.x);
-      encoding.y = { aggregate: "count", type: "quantitative", title: "Count of rows" };
+      encoding.y = COUNT_AXIS({ aggregate: "count" });
     } else {
       encoding.x = axisField("x", xType, state.x);
       encoding.y =
         state.y === null
-          ? { aggregate: "count", type: "quantitative", title: "Count of rows" }
+          ? COUNT_AXIS({ aggregate: "count" })
           : { field: "y", type: "quantitative", title: state.agg ? `${AGGREGATE_LABELS[state.agg]} of ${state.y}` : state.y, ...(state.agg ? { aggregate: state.agg } : {}) };
     }
     if (state.color !== null) encoding.color = { field: "color", type: typeOf(columns, state.color), title: state.color };
