@@ -7,7 +7,7 @@ import type { Almanac } from "../app.js";
 import { BadSignature, signerFor } from "../auth/signer.js";
 import { readCookies, setCookie } from "./cookies.js";
 import type { AlmanacRequest } from "./request.js";
-import type { Reply } from "./response.js";
+import { addCookie, replyCookies, type Reply } from "./response.js";
 
 export const INFO = 1;
 export const WARNING = 2;
@@ -83,10 +83,11 @@ export function takeMessages(almanac: Almanac, req: AlmanacRequest): { text: str
 /** Write the cookie back if the request added or showed messages (called once per response by the server). */
 export function withMessageCookie(almanac: Almanac, req: AlmanacRequest, reply: Reply): Reply {
   const s = states.get(req);
-  if (!s?.changed || reply.headers["set-cookie"]) return reply;
-  reply.headers["set-cookie"] =
+  if (!s?.changed || replyCookies(reply).some((c) => c.startsWith(`${MESSAGES_COOKIE}=`))) return reply;
+  return addCookie(
+    reply,
     s.messages.length === 0
       ? setCookie(MESSAGES_COOKIE, "", { expire: true, httpOnly: true })
-      : setCookie(MESSAGES_COOKIE, signerFor(almanac).sign(s.messages, NAMESPACE), { httpOnly: true });
-  return reply;
+      : setCookie(MESSAGES_COOKIE, signerFor(almanac).sign(s.messages, NAMESPACE), { httpOnly: true }),
+  );
 }

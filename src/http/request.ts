@@ -9,6 +9,8 @@ export interface RequestInit {
   headers: IncomingHttpHeaders;
   /** "https" when the connection is TLS or force_https_urls is on. */
   scheme: string;
+  /** Reads the body (POST and friends), at most `limit` bytes; absent → an empty body. */
+  readBody?: (limit: number) => Promise<Buffer>;
 }
 
 export class AlmanacRequest {
@@ -20,6 +22,8 @@ export class AlmanacRequest {
   readonly headers: IncomingHttpHeaders;
   readonly scheme: string;
   private parsedArgs: URLSearchParams | null = null;
+  private readonly readBody: ((limit: number) => Promise<Buffer>) | undefined;
+  private bodyRead: Promise<Buffer> | null = null;
   private parsedPairs: [string, string][] | null = null;
   /** Values captured by the route pattern. */
   params: Record<string, string> = {};
@@ -32,6 +36,17 @@ export class AlmanacRequest {
     this.queryString = init.queryString;
     this.headers = init.headers;
     this.scheme = init.scheme;
+    this.readBody = init.readBody;
+  }
+
+  /** The request body (read once), refused with a 413 past `limit` bytes (0 = no limit). */
+  body(limit: number): Promise<Buffer> {
+    return (this.bodyRead ??= this.readBody ? this.readBody(limit) : Promise.resolve(Buffer.alloc(0)));
+  }
+
+  /** A form post's fields (`application/x-www-form-urlencoded`). */
+  async form(limit: number): Promise<URLSearchParams> {
+    return new URLSearchParams((await this.body(limit)).toString("utf8"));
   }
 
   /** The parsed query string (parsed on first use: many requests have none). */

@@ -11,6 +11,20 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer | StreamedBody;
+  /** `Set-Cookie` values, each its own header (a `set-cookie` in `headers` is sent too). */
+  cookies?: string[];
+}
+
+/** Add a `Set-Cookie` to a reply. */
+export function addCookie(reply: Reply, cookie: string): Reply {
+  (reply.cookies ??= []).push(cookie);
+  return reply;
+}
+
+/** Every `Set-Cookie` value of a reply. */
+export function replyCookies(reply: Reply): string[] {
+  const fromHeader = reply.headers["set-cookie"];
+  return [...(fromHeader ? [fromHeader] : []), ...(reply.cookies ?? [])];
 }
 
 /** Whether a reply's body is streamed (no Content-Length; chunked transfer encoding). */

@@ -2,12 +2,12 @@
  * @module The HTTP edge: parse the request, strip base_url, route, render errors once in the format the
  * client asked for, add CORS and security headers, answer HEAD and OPTIONS.
  */
-import { createServer, type IncomingMessage, type ServerResponse, type IncomingHttpHeaders } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Almanac } from "../app.js";
 import { AlmanacRequest } from "./request.js";
 import { HttpError } from "./errors.js";
-import { isStreamed, jsonError, redirect, replyProblem, text, type Reply, type StreamedBody } from "./response.js";
+import { isStreamed, jsonError, redirect, replyCookies, replyProblem, text, type Reply, type StreamedBody } from "./response.js";
 import { PluginError } from "../plugins/manager.js";
 import { tildeEncode } from "./tilde.js";
 import { matchRoute } from "./routes.js";
@@ -17,6 +17,8 @@ import { renderErrorPage } from "../render/html.js";
 import type { Actor } from "../auth/permissions.js";
 import { orCustomPage } from "../pages/custom.js";
 import { withMessageCookie } from "./messages.js";
+import { builtinActor } from "../auth/actors.js";
+import { csrfProblem } from "./csrf.js";
 
 const CORS_HEADERS: Record<string, string> = {
   "access-control-allow-origin": "*",
@@ -73,9 +75,21 @@ function fallThroughRedirect(almanac: Almanac, req: AlmanacRequest): Reply | nul
   return null;
 }
 
-function finish(almanac: Almanac, reply: Reply): Reply {
-  reply.headers["x-content-type-options"] = "nosniff";
-  if (almanac.options.cors) Object.assign(reply.headers, CORS_HEADERS);
+/**
+ * Headers every reply gets. Caching: a reply for a signed-in actor (or one that sets a cookie, or answers a
+ * request that carried credentials) is `private, no-store` unless its route marked it `public` (static
+ * assets); other replies vary on the credentials, so a shared cache never serves one actor's page to another.
+ */
+function finish(almanac: Almanac, req: AlmanacRequest, reply: Reply): Reply {
+  const h = reply.headers;
+  h["x-content-type-options"] = "nosniff";
+  h["referrer-policy"] ??= "same-origin";
+  const personal = req.actor !== null || req.header("authorization") !== undefined || replyCookies(reply).length > 0;
+  if (!/\bpublic\b/.test(h["cache-control"] ?? "")) {
+    if (personal) h["cache-control"] = "private, no-store";
+    else h.vary = h.vary ? `${h.vary}, Cookie, Authorization` : "Cookie, Authorization";
+  }
+  if (almanac.options.cors) Object.assign(h, CORS_HEADERS);
   return reply;
 }
 
@@ -92,7 +106,7 @@ export async function dispatch(almanac: Almanac, req: AlmanacRequest, actor: Act
     // Only middleware failures arrive here: `handle` has its own error boundary.
     reply = await errorFor(almanac, req, err);
   }
-  return finish(almanac, reply);
+  return finish(almanac, req, reply);
 }
 
 const handlers = new WeakMap<Almanac, (req: AlmanacRequest) => Promise<Reply>>();
@@ -114,9 +128,13 @@ async function handle(almanac: Almanac, req: AlmanacRequest): Promise<Reply> {
     const base = almanac.baseUrl;
     // Paths under base_url are routed without the prefix; paths without it still route (Datasette does the same).
     if (base !== "/" && (req.path + "/").startsWith(base)) req.path = "/" + req.path.slice(base.length);
+    const crossSite = csrfProblem(req);
     if (req.method === "OPTIONS") {
       reply = text("ok", 200);
+    } else if (crossSite) {
+      reply = await errorReply(almanac, req, new HttpError(403, `Cross-site request refused (${crossSite}): forms on this site must be sent from this site`));
     } else {
+      if (req.actor === null) req.actor = builtinActor(almanac, req);
       if (req.actor === null && almanac.plugins.implements("actor_from_request")) {
         const actor = await almanac.plugins.firstAnswer("actor_from_request", { almanac, request: req });
         if (actor && (typeof actor.value !== "object" || Array.isArray(actor.value))) {
@@ -187,12 +205,46 @@ async function pluginErrorReply(almanac: Almanac, req: AlmanacRequest, err: unkn
   return (await ask("handle_exception")) ?? (forbidden ? await ask("forbidden") : null);
 }
 
-function buildRequest(almanac: Almanac, method: string, url: string, headers: IncomingHttpHeaders, encrypted: boolean): AlmanacRequest {
+function buildRequest(
+  almanac: Almanac,
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  encrypted: boolean,
+  readBody?: (limit: number) => Promise<Buffer>,
+): AlmanacRequest {
   const q = url.indexOf("?");
   const rawPath = q === -1 ? url : url.slice(0, q);
   const queryString = q === -1 ? "" : url.slice(q + 1);
   const scheme = encrypted || almanac.settings.force_https_urls ? "https" : "http";
-  return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme });
+  return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme, readBody });
+}
+
+/** Reads a request body up to `limit` bytes (0 = no limit); past it, a 413 and the rest is discarded. */
+function bodyReader(incoming: IncomingMessage): (limit: number) => Promise<Buffer> {
+  return (limit) =>
+    new Promise((resolve, reject) => {
+      const declared = Number(incoming.headers["content-length"] ?? NaN);
+      if (limit > 0 && declared > limit) {
+        incoming.resume();
+        reject(new HttpError(413, `Request body is larger than ${limit} bytes`));
+        return;
+      }
+      const parts: Buffer[] = [];
+      let size = 0;
+      incoming.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (limit > 0 && size > limit) {
+          incoming.removeAllListeners("data");
+          incoming.resume();
+          reject(new HttpError(413, `Request body is larger than ${limit} bytes`));
+          return;
+        }
+        parts.push(chunk);
+      });
+      incoming.on("end", () => resolve(Buffer.concat(parts)));
+      incoming.on("error", reject);
+    });
 }
 
 function send(res: ServerResponse, reply: Reply, head: boolean): void {
@@ -203,8 +255,13 @@ function send(res: ServerResponse, reply: Reply, head: boolean): void {
   // Strings go out as they are: Node then writes head and body in one syscall (a Buffer costs a writev).
   const length = typeof reply.body === "string" ? Buffer.byteLength(reply.body) : reply.body.length;
   reply.headers["content-length"] = String(length);
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, outgoingHeaders(reply));
   res.end(head ? undefined : reply.body);
+}
+
+/** The headers as Node sends them: each cookie its own `Set-Cookie` line. */
+function outgoingHeaders(reply: Reply): OutgoingHttpHeaders {
+  return reply.cookies?.length ? { ...reply.headers, "set-cookie": replyCookies(reply) } : reply.headers;
 }
 
 /**
@@ -223,13 +280,13 @@ function sendStreamed(res: ServerResponse, reply: Reply, body: StreamedBody, hea
   if (head || gone) {
     stop();
     if (!gone) {
-      res.writeHead(reply.status, reply.headers);
+      res.writeHead(reply.status, outgoingHeaders(reply));
       res.end();
     }
     return;
   }
   res.on("close", onClose);
-  res.writeHead(reply.status, reply.headers);
+  res.writeHead(reply.status, outgoingHeaders(reply));
   void (async () => {
     try {
       for (;;) {
@@ -267,11 +324,17 @@ export interface HttpServer {
 
 export function createHttpServer(almanac: Almanac): HttpServer {
   const server = createServer((incoming: IncomingMessage, res: ServerResponse) => {
-    const req = buildRequest(almanac, incoming.method ?? "GET", incoming.url ?? "/", incoming.headers, "encrypted" in incoming.socket);
-    // GET/HEAD bodies are ignored; drain anything sent so the connection stays usable.
-    incoming.resume();
+    const method = incoming.method ?? "GET";
+    const withBody = method !== "GET" && method !== "HEAD";
+    const req = buildRequest(almanac, method, incoming.url ?? "/", incoming.headers, "encrypted" in incoming.socket, withBody ? bodyReader(incoming) : undefined);
+    // GET/HEAD bodies are ignored; drain anything sent so the connection stays usable. Other bodies are read
+    // when a page asks for them, and drained after the reply when it did not.
+    if (!withBody) incoming.resume();
     dispatch(almanac, req).then(
-      (reply) => send(res, reply, req.method === "HEAD"),
+      (reply) => {
+        if (withBody && !incoming.readableEnded && incoming.listenerCount("data") === 0) incoming.resume();
+        send(res, reply, req.method === "HEAD");
+      },
       () => {
         res.statusCode = 500;
         res.end();
@@ -304,7 +367,7 @@ export function createHttpServer(almanac: Almanac): HttpServer {
 export async function handleInProcess(
   almanac: Almanac,
   path: string,
-  init: { method?: string; headers?: Record<string, string> } = {},
+  init: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
   const headers: IncomingHttpHeaders = { host: "localhost", ...Object.fromEntries(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])) };
   // `serve --get --actor JSON` hands the actor over in this header; it is honoured only here, never from the network.
@@ -318,8 +381,17 @@ export async function handleInProcess(
       throw new Error("--actor must be a JSON object");
     }
   }
-  const req = buildRequest(almanac, init.method ?? "GET", path, headers, false);
+  const sent = init.body === undefined ? undefined : Buffer.from(init.body);
+  const readBody = sent
+    ? async (limit: number) => {
+        if (limit > 0 && sent.length > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes`);
+        return sent;
+      }
+    : undefined;
+  const req = buildRequest(almanac, init.method ?? "GET", path, headers, false, readBody);
   const reply = await dispatch(almanac, req, actor);
+  // Without a socket there is one string per header: cookies go one per line.
+  if (reply.cookies?.length) reply.headers = { ...reply.headers, "set-cookie": replyCookies(reply).join("\n") };
   if (isStreamed(reply.body)) {
     // Collected whole (`serve --get`, tests); a HEAD cancels the export at once.
     const stream = reply.body;
