@@ -28,7 +28,7 @@ const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 export const runNpm: NpmRunner = (args, io) =>
   new Promise((resolve, reject) => {
     const inherit = io === processIo;
-    const child = spawn(NPM, args, { stdio: inherit ? "inherit" : ["ignore", "pipe", "pipe"], shell: process.platform === "win32" });
+    const child = spawn(NPM, args, { env: io.env, stdio: inherit ? "inherit" : ["ignore", "pipe", "pipe"], shell: process.platform === "win32" });
     if (!inherit) {
       child.stdout!.on("data", (chunk: Buffer) => io.stdout(chunk));
       child.stderr!.on("data", (chunk: Buffer) => io.stderr(chunk.toString("utf8")));
@@ -44,19 +44,19 @@ export const runNpm: NpmRunner = (args, io) =>
  * that is npm's own global folder (Almanac installed with `npm install -g`), so npm keeps its global
  * bookkeeping instead of writing a package.json into it.
  */
-function npmLocation(env: Io["env"]): { args: string[]; prefix: string } {
+function npmLocation(env: Io["env"]): string[] {
   const override = prefixFromEnv(env);
   const prefix = override ?? installationPrefix();
   if (!override && prefix !== PACKAGE_ROOT) {
     // Almanac lives in <prefix>/node_modules: is that npm's global root?
-    const root = spawnSync(NPM, ["root", "--global"], { encoding: "utf8", shell: process.platform === "win32" });
+    const root = spawnSync(NPM, ["root", "--global"], { encoding: "utf8", env, shell: process.platform === "win32" });
     try {
-      if (root.status === 0 && realpathSync(root.stdout.trim()) === realpathSync(join(prefix, "node_modules"))) return { args: ["--global"], prefix };
+      if (root.status === 0 && realpathSync(root.stdout.trim()) === realpathSync(join(prefix, "node_modules"))) return ["--global"];
     } catch {
       // no global root (or no such folder): use the prefix
     }
   }
-  return { args: ["--prefix", prefix], prefix };
+  return ["--prefix", prefix];
 }
 
 /** Splits arguments into Datasette plugins Almanac has built in (announced) and packages for npm. */
@@ -108,16 +108,16 @@ export async function runInstall(pkgs: string[], flags: InstallFlags, io: Io = p
   const packages = forNpm(pkgs, "install", io).map((p) => (flags.upgrade && BARE_NAME.test(p) ? `${p}@latest` : p));
   const editable = flags.editable ?? [];
   if (packages.length === 0 && editable.length === 0) {
-    if (pkgs.length === 0) throw new StartupError("install needs at least one package (or -e PATH)");
+    if (pkgs.length === 0) throw new StartupError("install needs at least one package (or -e PATH, or -r FILE)");
     return 0;
   }
   const where = npmLocation(io.env);
   if (packages.length) {
-    const code = await npm(runner, ["install", ...where.args, "--install-links", ...packages], `install ${packages.join(", ")}`, io);
+    const code = await npm(runner, ["install", ...where, "--install-links", ...packages], `install ${packages.join(", ")}`, io);
     if (code !== 0) return code;
   }
   if (editable.length) {
-    const code = await npm(runner, ["install", ...where.args, "--install-links=false", ...editable], `install ${editable.join(", ")} (editable)`, io);
+    const code = await npm(runner, ["install", ...where, "--install-links=false", ...editable], `install ${editable.join(", ")} (editable)`, io);
     if (code !== 0) return code;
   }
   return 0;
@@ -128,7 +128,7 @@ export async function runUninstall(pkgs: string[], _flags: { yes?: boolean }, io
   const packages = forNpm(pkgs, "uninstall", io);
   if (packages.length === 0) return 0;
   const where = npmLocation(io.env);
-  return npm(deps.runNpm ?? runNpm, ["uninstall", ...where.args, ...packages], `uninstall ${packages.join(", ")}`, io);
+  return npm(deps.runNpm ?? runNpm, ["uninstall", ...where, ...packages], `uninstall ${packages.join(", ")}`, io);
 }
 
 export interface PluginsFlags {
