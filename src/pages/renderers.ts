@@ -6,7 +6,7 @@
 import type { Almanac } from "../app.js";
 import { HttpError } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
-import type { Reply } from "../http/response.js";
+import { replyProblem, type Reply } from "../http/response.js";
 import { PluginError } from "../plugins/manager.js";
 import type { OutputRenderer, RenderContext } from "../plugins/types.js";
 import { dataFormat, exportFormat, urlWithArgs } from "./common.js";
@@ -56,48 +56,38 @@ export function formatUrl(almanac: Almanac, req: AlmanacRequest, ext: string): s
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-function statusProblem(status: unknown): string | null {
-  return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599 ? null : `status must be an integer from 100 to 599 (got ${JSON.stringify(status)})`;
-}
-
-/** Header names lower-cased; null when a name or value could not be sent. */
-function cleanHeaders(headers: unknown): Record<string, string> | null {
-  if (headers === undefined) return {};
-  if (!headers || typeof headers !== "object" || Array.isArray(headers)) return null;
+/** Header names lower-cased; null when a name or value could not be sent (a line break, say). */
+function cleanHeaders(headers: Record<string, string> | undefined): Record<string, string> | null {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) {
-    if (!HEADER_NAME.test(k) || typeof v !== "string" || !HEADER_VALUE.test(v)) return null;
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (!HEADER_NAME.test(k) || !HEADER_VALUE.test(v)) return null;
     out[k.toLowerCase()] = v;
   }
   return out;
 }
 
-function isStream(body: unknown): boolean {
-  return body !== null && typeof body === "object" && Symbol.asyncIterator in body && typeof (body as { next?: unknown }).next === "function";
-}
-
 /**
  * A renderer's answer as a Reply, or what is wrong with it. Two forms: a Reply (`{status, headers, body}`,
- * body a string, Buffer or async iterator) or Datasette's dict (`{body, content_type?, status_code?,
+ * checked like any reply a plugin hands back) or Datasette's dict (`{body, content_type?, status_code?,
  * headers?}`, body a string or bytes; content type text/plain by default).
  */
 export function rendererReply(out: unknown): Reply | string {
   if (!out || typeof out !== "object") return `expected {body, content_type?, status_code?, headers?} or a reply (got ${out === null ? "null" : typeof out})`;
   const o = out as Record<string, unknown>;
-  const isReply = "status" in o;
-  const status = isReply ? o.status : (o.status_code ?? 200);
-  const problem = statusProblem(status);
-  if (problem) return problem;
-  const headers = cleanHeaders(o.headers);
-  if (!headers) return "headers must be an object of header names and string values";
+  const dict = !("status" in o);
   let body = o.body;
   if (body instanceof Uint8Array && !Buffer.isBuffer(body)) body = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  if (typeof body !== "string" && !Buffer.isBuffer(body) && !(isReply && isStream(body))) return isReply ? "body must be a string, a Buffer or an async iterator" : "body must be a string or bytes";
-  if (!isReply) {
+  if (dict) {
+    if (typeof body !== "string" && !Buffer.isBuffer(body)) return "body must be a string or bytes";
     if (o.content_type !== undefined && (typeof o.content_type !== "string" || !HEADER_VALUE.test(o.content_type))) return "content_type must be a string";
-    headers["content-type"] = (o.content_type as string | undefined) ?? headers["content-type"] ?? "text/plain; charset=utf-8";
   }
-  return { status: status as number, headers, body: body as Reply["body"] };
+  const reply = { status: dict ? (o.status_code ?? 200) : o.status, headers: o.headers ?? {}, body };
+  const problem = replyProblem(reply);
+  if (problem) return problem;
+  const headers = cleanHeaders(reply.headers as Record<string, string>);
+  if (!headers) return "headers must be an object of header names and string values without line breaks";
+  if (dict) headers["content-type"] = (o.content_type as string | undefined) ?? headers["content-type"] ?? "text/plain; charset=utf-8";
+  return { status: reply.status as number, headers, body: body as Reply["body"] };
 }
 
 /**

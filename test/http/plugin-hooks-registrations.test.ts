@@ -35,9 +35,10 @@ const RENDERERS = `
 const BAD_RENDERERS = `
   export default {
     register_output_renderer: () => [
-      { extension: "bad", render: () => ({ body: 1, status_code: 42 }), can_render: () => false },
+      { extension: "bad", render: () => ({ body: "fine", status_code: 42 }), can_render: () => false },
       { extension: "nobody", render: () => ({ content_type: "text/plain" }), can_render: () => false },
       { extension: "badheader", render: () => ({ body: "x", headers: { "x-evil": "a\\r\\nset-cookie: b=c" } }), can_render: () => false },
+      { extension: "badreply", render: () => ({ status: 99, headers: {}, body: "x" }), can_render: () => false },
       { extension: "boom", render: () => { throw new Error("renderer bug"); }, can_render: () => null },
     ],
   };`;
@@ -158,6 +159,7 @@ test("a renderer returning bad output, or throwing, is a 500 naming the plugin i
     ["/data/items.bad", /plugin bad: renderer \.bad failed: returned bad output: status must be an integer from 100 to 599 \(got 42\)/],
     ["/data/items/1.nobody", /plugin bad: renderer \.nobody failed: returned bad output: body must be a string or bytes/],
     [`/data/-/query.badheader?sql=select+1`, /plugin bad: renderer \.badheader failed: returned bad output: headers must be/],
+    ["/data/items/2.badreply", /plugin bad: renderer \.badreply failed: returned bad output: status must be an integer from 100 to 599 \(got 99\)/],
     ["/data/by_kind.boom?kind=veg", /plugin bad: renderer \.boom failed: renderer bug/],
   ];
   for (const [path, logged] of cases) {
