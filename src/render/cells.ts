@@ -154,18 +154,9 @@ export interface CellsInput {
  */
 export async function pluginCells(almanac: Almanac, req: AlmanacRequest, input: CellsInput): Promise<Record<string, string>[] | null> {
   if (!almanac.plugins.implements("render_cell")) return null;
-  const plugins = almanac.plugins.implementing("render_cell");
   const ask = async (ctx: RenderCellContext): Promise<string | undefined> => {
-    for (const p of plugins) {
-      let answer: unknown;
-      try {
-        answer = await p.plugin.render_cell!(ctx);
-      } catch (err) {
-        throw new PluginError(p.name, "render_cell", err);
-      }
-      if (answer !== null && answer !== undefined) return answerHtml(p.name, answer);
-    }
-    return undefined;
+    const answer = await almanac.plugins.firstAnswer("render_cell", ctx);
+    return answer ? answerHtml(answer.plugin, answer.value) : undefined;
   };
   const base = { almanac, request: req, database: input.database, table: input.table, pks: input.pks };
   return Promise.all(
