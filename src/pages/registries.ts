@@ -6,6 +6,7 @@
  */
 import type { Almanac } from "../app.js";
 import { HttpError, StartupError } from "../http/errors.js";
+import { QueryError } from "../db/index.js";
 import type { PluginManager } from "../plugins/manager.js";
 import { PluginError } from "../plugins/manager.js";
 import type { LoadedPlugin } from "../plugins/load.js";
@@ -51,11 +52,14 @@ async function answers(almanac: Almanac, hook: RegistrationHook, single: boolean
   return out;
 }
 
-/** A plugin's facet type with every call guarded: a failure is the plugin's, named (an HttpError is an answer). */
+/**
+ * A plugin's facet type with every call guarded: a failure is the plugin's, named. An HttpError is an answer,
+ * and a query of its `suggest` that fails or runs out of time (QueryError) counts as it does for the built-ins.
+ */
 function guardedFacetType(plugin: string, t: FacetType): FacetType {
   const step = `facet type ${t.type}`;
   const fail = (err: unknown): never => {
-    if (err instanceof HttpError || err instanceof PluginError) throw err;
+    if (err instanceof HttpError || err instanceof PluginError || err instanceof QueryError) throw err;
     throw new PluginError(plugin, step, err);
   };
   const call = <A extends unknown[], R>(fn: (...args: A) => R) => (...args: A): R => {

@@ -55,7 +55,8 @@ const FACETS = `
       selectPair: (column, value) => [column + "__startswith", value],
       selectedPairs: (column, value, pairs) => pairs.filter(([k, v]) => k === column + "__startswith" && v === value),
       selectedValues: (column, pairs) => pairs.filter(([k]) => k === column + "__startswith").map(([, v]) => v),
-      suggest: async ({ column, run }) => column === "name" && (await run({ sql: "select 1", params: {} })).length === 1,
+      // A query that fails is a "no", as for the built-ins (kind), not the plugin's failure.
+      suggest: async ({ column, run }) => column === "kind" ? (await run({ sql: "select nope", params: {} })).length === 1 : column === "name" && (await run({ sql: "select 1", params: {} })).length === 1,
     }],
   };`;
 
@@ -192,6 +193,7 @@ test("a plugin's facet type: _facet_initial=col in JSON (values, counts, toggle 
   assert.match(html, /<span class="facet-type">\(initial\)<\/span>/);
   const suggested = (await server.json("/data/items.json?_extra=suggested_facets")).body.suggested_facets;
   assert.ok(suggested.some((f: { name: string; type?: string; toggle_url: string }) => f.name === "name" && f.type === "initial" && f.toggle_url.endsWith("?_extra=suggested_facets&_facet_initial=name")), JSON.stringify(suggested));
+  assert.ok(!suggested.some((f: { name: string; type?: string }) => f.name === "kind" && f.type === "initial"));
   assert.equal((await server.get("/data/items.json?_facet_nosuch=name")).status, 400, "unknown facet types are still refused");
 });
 
