@@ -45,7 +45,9 @@ export async function downloadDatabase(req: AlmanacRequest, almanac: Almanac, db
     // Only safe characters in the header's filename; the name itself may hold anything.
     "content-disposition": `attachment; filename="${db.name.replace(/[^\w.-]/g, "_")}.db"`,
     etag,
-    "cache-control": "max-age=31536000, public",
+    // Shared caches may keep it only when anyone may download it; otherwise the server's default applies
+    // (private, no-store for the signed-in actor who could).
+    "cache-control": canDownload(almanac, null, db) ? "max-age=31536000, public" : "max-age=31536000",
   };
   if (req.header("if-none-match") === etag) return { status: 304, headers, body: "" };
   return { status: 200, headers, body: fileBody(db.path!) };
