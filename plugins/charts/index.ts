@@ -1,7 +1,8 @@
 /**
  * @module almanac-charts, Almanac's built-in chart builder, written as an ordinary plugin: it adds its script
  * and stylesheet to table and query pages (stored queries included) through `extra_js_urls`/`extra_css_urls`,
- * and its configuration through `extra_body_script`. Everything else happens in the browser (`browser/`,
+ * its configuration riding on the script's URL (`charts.js?max_rows=…`: no inline script, so a strict
+ * Content-Security-Policy can stay strict). Everything else happens in the browser (`browser/`,
  * bundled by scripts/build-assets.js into dist/plugins/charts/static/, served at
  * `/-/static-plugins/almanac-charts/`). `plugins: {almanac-charts: {enabled: false}}` turns it off;
  * `max_rows` (instance, database or table level) caps the rows a chart fetches.
@@ -55,12 +56,11 @@ const plugin: AlmanacPlugin = {
   },
 
   extra_js_urls(ctx) {
-    return charted(ctx) ? [{ url: staticUrl(ctx.almanac, "charts.js"), module: true }] : null;
-  },
-
-  extra_body_script(ctx) {
     if (!charted(ctx)) return null;
-    return `window.almanacChartsConfig = ${JSON.stringify({ max_rows: maxRows(ctx.almanac, ctx.database, ctx.table) })};`;
+    const rows = maxRows(ctx.almanac, ctx.database, ctx.table);
+    // The default leaves the URL bare: one URL for the browser to cache on most sites.
+    const query = rows === DEFAULT_MAX_ROWS ? "" : `?max_rows=${rows}`;
+    return [{ url: staticUrl(ctx.almanac, `charts.js${query}`), module: true }];
   },
 };
 

@@ -34,15 +34,12 @@ const PANEL_ID = "almanac-chart";
 const DEFAULT_MAX_ROWS = 10_000;
 
 declare const __ALMANAC_VERSION__: string;
-declare global {
-  interface Window {
-    /** Written by the plugin's extra_body_script: its configuration for this page. */
-    almanacChartsConfig?: { max_rows?: number };
-  }
-}
+
+/** The page's configuration rides on this script's URL (`charts.js?max_rows=5000`), written by plugins/charts/index.ts. */
+const SCRIPT_CONFIG = new URL(import.meta.url).searchParams;
 
 function maxRows(): number {
-  const n = Number(window.almanacChartsConfig?.max_rows);
+  const n = Number(SCRIPT_CONFIG.get("max_rows") ?? DEFAULT_MAX_ROWS);
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_ROWS;
 }
 
