@@ -3,9 +3,10 @@
  * `ds_actor` cookie. Plugins' actor_from_request hooks are asked after these (the server does that).
  */
 import type { Almanac } from "../app.js";
-import { readCookies } from "../http/cookies.js";
+import { readCookies, setCookie } from "../http/cookies.js";
+import { addCookie, type Reply } from "../http/response.js";
 import type { AlmanacRequest } from "../http/request.js";
-import { ACTOR_COOKIE, readActorCookie } from "./actor-cookie.js";
+import { ACTOR_COOKIE, actorCookieValue, readActorCookie } from "./actor-cookie.js";
 import type { Actor } from "./permissions.js";
 import { signerFor } from "./signer.js";
 import { TOKEN_PREFIX, actorFromToken } from "./tokens.js";
@@ -16,10 +17,31 @@ export function bearerToken(req: AlmanacRequest): string | null {
   return header?.startsWith("Bearer ") ? header.slice(7).trim() : null;
 }
 
-/** The actor from a dstok_ token or the actor cookie; throws a 401 for a dstok_ token that is ours but bad. */
-export function builtinActor(almanac: Almanac, req: AlmanacRequest): Actor {
+/**
+ * The actor from a dstok_ token or the actor cookie, with where it came from; throws a 401 for a dstok_ token
+ * that is ours but bad.
+ */
+export function builtinActor(almanac: Almanac, req: AlmanacRequest): [Actor, "token" | "cookie" | null] {
   const token = bearerToken(req);
-  if (token?.startsWith(TOKEN_PREFIX)) return actorFromToken(signerFor(almanac), token, almanac.settings);
+  if (token?.startsWith(TOKEN_PREFIX)) return [actorFromToken(signerFor(almanac), token, almanac.settings), "token"];
   const cookie = req.header("cookie") ? readCookies(req).get(ACTOR_COOKIE) : undefined;
-  return cookie ? readActorCookie(signerFor(almanac), cookie) : null;
+  const actor = cookie ? readActorCookie(signerFor(almanac), cookie) : null;
+  return actor ? [actor, "cookie"] : [null, null];
+}
+
+/** How long a sign-in lasts unless the caller says otherwise. */
+export const DEFAULT_SESSION_SECONDS = 7 * 24 * 3600;
+
+/**
+ * Sign `actor` in: a `ds_actor` cookie on the reply (HttpOnly, SameSite=Lax, Secure under https), expiring
+ * after `expiresAfter` seconds (the cookie carries the expiry, so a copied cookie dies too).
+ */
+export function signIn(almanac: Almanac, req: AlmanacRequest, reply: Reply, actor: Record<string, unknown>, expiresAfter = DEFAULT_SESSION_SECONDS): Reply {
+  const value = actorCookieValue(signerFor(almanac), actor, Math.floor(Date.now() / 1000) + expiresAfter);
+  return addCookie(reply, setCookie(ACTOR_COOKIE, value, { httpOnly: true, secure: req.scheme === "https", maxAge: expiresAfter }));
+}
+
+/** Sign out: the cookie emptied and expired. */
+export function signOut(req: AlmanacRequest, reply: Reply): Reply {
+  return addCookie(reply, setCookie(ACTOR_COOKIE, "", { expire: true, httpOnly: true, secure: req.scheme === "https" }));
 }

@@ -28,6 +28,8 @@ export interface CookieOptions {
   httpOnly?: boolean;
   /** Seconds; omitted → a session cookie. */
   maxAge?: number;
+  /** Only over https (set for requests that arrived over https or under force_https_urls). */
+  secure?: boolean;
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -40,5 +42,6 @@ export function setCookie(name: string, value: string, options: CookieOptions = 
   else if (options.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(options.maxAge)}`);
   parts.push("Path=/", "SameSite=Lax");
   if (options.httpOnly) parts.push("HttpOnly");
+  if (options.secure) parts.push("Secure");
   return parts.join("; ");
 }

@@ -9,6 +9,8 @@ export interface RequestInit {
   headers: IncomingHttpHeaders;
   /** "https" when the connection is TLS or force_https_urls is on. */
   scheme: string;
+  /** The client's address (the socket's peer; no proxy headers are trusted). */
+  remoteAddress?: string;
   /** Reads the body (POST and friends), at most `limit` bytes; absent → an empty body. */
   readBody?: (limit: number) => Promise<Buffer>;
 }
@@ -28,6 +30,9 @@ export class AlmanacRequest {
   /** Values captured by the route pattern. */
   params: Record<string, string> = {};
   actor: Record<string, unknown> | null = null;
+  /** Where the actor came from: "cookie" (can log out), "token", "plugin", "given" (serve --get --actor), or null. */
+  actorSource: string | null = null;
+  readonly remoteAddress: string;
 
   constructor(init: RequestInit) {
     this.method = init.method.toUpperCase();
@@ -37,6 +42,7 @@ export class AlmanacRequest {
     this.headers = init.headers;
     this.scheme = init.scheme;
     this.readBody = init.readBody;
+    this.remoteAddress = init.remoteAddress ?? "";
   }
 
   /** The request body (read once), refused with a 413 past `limit` bytes (0 = no limit). */

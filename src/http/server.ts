@@ -134,13 +134,15 @@ async function handle(almanac: Almanac, req: AlmanacRequest): Promise<Reply> {
     } else if (crossSite) {
       reply = await errorReply(almanac, req, new HttpError(403, `Cross-site request refused (${crossSite}): forms on this site must be sent from this site`));
     } else {
-      if (req.actor === null) req.actor = builtinActor(almanac, req);
+      if (req.actor !== null) req.actorSource = "given";
+      else [req.actor, req.actorSource] = builtinActor(almanac, req);
       if (req.actor === null && almanac.plugins.implements("actor_from_request")) {
         const actor = await almanac.plugins.firstAnswer("actor_from_request", { almanac, request: req });
         if (actor && (typeof actor.value !== "object" || Array.isArray(actor.value))) {
           throw new PluginError(actor.plugin, "actor_from_request", new Error("an actor must be an object or null"));
         }
         req.actor = actor?.value ?? null;
+        if (actor) req.actorSource = "plugin";
       }
       const preparing = almanac.permissions.prepare(almanac.plugins, req.actor);
       if (preparing) await preparing;
@@ -212,12 +214,13 @@ function buildRequest(
   headers: IncomingHttpHeaders,
   encrypted: boolean,
   readBody?: (limit: number) => Promise<Buffer>,
+  remoteAddress?: string,
 ): AlmanacRequest {
   const q = url.indexOf("?");
   const rawPath = q === -1 ? url : url.slice(0, q);
   const queryString = q === -1 ? "" : url.slice(q + 1);
   const scheme = encrypted || almanac.settings.force_https_urls ? "https" : "http";
-  return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme, readBody });
+  return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme, readBody, remoteAddress });
 }
 
 /** Reads a request body up to `limit` bytes (0 = no limit); past it, a 413 and the rest is discarded. */
@@ -326,7 +329,7 @@ export function createHttpServer(almanac: Almanac): HttpServer {
   const server = createServer((incoming: IncomingMessage, res: ServerResponse) => {
     const method = incoming.method ?? "GET";
     const withBody = method !== "GET" && method !== "HEAD";
-    const req = buildRequest(almanac, method, incoming.url ?? "/", incoming.headers, "encrypted" in incoming.socket, withBody ? bodyReader(incoming) : undefined);
+    const req = buildRequest(almanac, method, incoming.url ?? "/", incoming.headers, "encrypted" in incoming.socket, withBody ? bodyReader(incoming) : undefined, incoming.socket.remoteAddress);
     // GET/HEAD bodies are ignored; drain anything sent so the connection stays usable. Other bodies are read
     // when a page asks for them, and drained after the reply when it did not.
     if (!withBody) incoming.resume();
@@ -388,7 +391,7 @@ export async function handleInProcess(
         return sent;
       }
     : undefined;
-  const req = buildRequest(almanac, init.method ?? "GET", path, headers, false, readBody);
+  const req = buildRequest(almanac, init.method ?? "GET", path, headers, false, readBody, "127.0.0.1");
   const reply = await dispatch(almanac, req, actor);
   // Without a socket there is one string per header: cookies go one per line.
   if (reply.cookies?.length) reply.headers = { ...reply.headers, "set-cookie": replyCookies(reply).join("\n") };

@@ -18,6 +18,10 @@ export { HttpError, BadRequest, NotFound, Forbidden } from "../http/errors.js";
 export { json, text, html, redirect } from "../http/response.js";
 export { escapeHtml } from "../render/escape.js";
 export { quoteIdentifier } from "../sql/index.js";
+export { signIn, signOut, DEFAULT_SESSION_SECONDS } from "../auth/actors.js";
+export { addMessage, INFO, WARNING, ERROR } from "../http/messages.js";
+export { hashPassword, verifyPassword, parseHash } from "../auth/passwords.js";
+export { actorMatchesAllow } from "../auth/allow.js";
 
 /** Returns the plugin unchanged: in TypeScript it checks every hook's signature as you write it. */
 export function definePlugin<T extends AlmanacPlugin>(plugin: T & AlmanacPlugin): T {

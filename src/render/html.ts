@@ -197,7 +197,7 @@ export async function renderPage(almanac: Almanac, req: AlmanacRequest, opts: Pa
     display_actor: displayActor(req.actor),
     menu_links: extra.menu_links,
     body_scripts: extra.scripts,
-    show_logout: false,
+    show_logout: req.actorSource === "cookie",
     messages: takeMessages(almanac, req),
     request: requestContext(almanac, req),
     extra_css_urls: [...extraUrls(config.extra_css_urls), ...extra.css],
