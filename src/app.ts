@@ -86,6 +86,11 @@ export class Almanac {
     return pluginConfig(this.config, name, where);
   }
 
+  /** Tell the plugins' track_event hooks that something happened (login, logout, create-token, or a plugin's own event). */
+  trackEvent(name: string, actor: Record<string, unknown> | null, properties: Record<string, unknown> = {}): Promise<void> {
+    return this.plugins.trackEvent(this, name, actor, properties);
+  }
+
   /** Instance-level metadata (title, description, license, source, about) without the nested levels. */
   instanceMetadata(): Metadata {
     return withoutKey(this.metadata, "databases");

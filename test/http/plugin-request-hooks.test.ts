@@ -72,7 +72,7 @@ const PLUGINS = {
     export default {
       register_routes() {
         return [
-          { path: "/-/fire", handler: async (req, almanac) => { await almanac.plugins.trackEvent(almanac, "custom-event", req.actor, { x: 1 }); return { status: 200, headers: {}, body: "fired" }; } },
+          { path: "/-/fire", handler: async (req, almanac) => { await almanac.trackEvent("custom-event", req.actor, { x: 1 }); return { status: 200, headers: {}, body: "fired" }; } },
           { path: "/-/events", handler: () => ({ status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(seen) }) },
         ];
       },
