@@ -147,7 +147,7 @@ export async function runPlugins(flags: PluginsFlags, io: Io = processIo): Promi
     for (const p of loaded) if (p.origin === "package") io.stdout(`${p.name}${p.version ? `@${p.version}` : ""}\n`);
     return 0;
   }
-  const shown = new PluginManager(loaded.filter((p) => flags.all || p.origin !== "builtin")).describe();
+  const shown = new PluginManager(loaded).describe(Boolean(flags.all));
   shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   io.stdout(`${JSON.stringify(shown, null, 4)}\n`);
   return 0;

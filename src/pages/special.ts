@@ -1,7 +1,7 @@
 /** @module The `/-/…` introspection pages: versions, settings, config (redacted), databases, plugins, actor, threads. */
 import type { Almanac } from "../app.js";
 import { VERSION } from "../app.js";
-import type { AlmanacRequest } from "../http/request.js";
+import { argIsTrue, type AlmanacRequest } from "../http/request.js";
 import { json, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { redactConfig } from "../config/index.js";
@@ -74,8 +74,8 @@ export async function databasesPage(req: AlmanacRequest, almanac: Almanac): Prom
 
 export async function pluginsPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   ensure(almanac, req, "view-instance");
-  // A bare array, as Datasette sends.
-  return respond(req, almanac, "Plugins", almanac.plugins.describe());
+  // A bare array, as Datasette sends; built-in plugins with ?all=1, as Datasette's default plugins.
+  return respond(req, almanac, "Plugins", almanac.plugins.describe(argIsTrue(req.arg("all"))));
 }
 
 export async function actorPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {

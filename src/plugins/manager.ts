@@ -198,8 +198,8 @@ export class PluginManager {
     }
   }
 
-  /** `/-/plugins.json`: Datasette's shape. */
-  describe(): { name: string; static: boolean; templates: boolean; version: string | null; hooks: string[] }[] {
-    return this.plugins.map((p) => ({ name: p.name, static: !!p.staticDir, templates: !!p.templatesDir, version: p.version, hooks: p.hooks }));
+  /** `/-/plugins.json`: Datasette's shape; built-in plugins only with `all` (as Datasette shows its default plugins). */
+  describe(all = true): { name: string; static: boolean; templates: boolean; version: string | null; hooks: string[] }[] {
+    return this.plugins.filter((p) => all || p.origin !== "builtin").map((p) => ({ name: p.name, static: !!p.staticDir, templates: !!p.templatesDir, version: p.version, hooks: p.hooks }));
   }
 }
