@@ -55,7 +55,7 @@ export class Almanac {
     /** The export pool for `_stream=on` (workers started on first use). */
     readonly exporter: ExportPool | null = null,
   ) {
-    this.permissions = new PermissionResolver(options.settings, options.defaultDeny);
+    this.permissions = new PermissionResolver(options.settings, options.defaultDeny, options.config, options.root);
     this.secret = options.secret ?? randomBytes(32).toString("hex");
   }
 

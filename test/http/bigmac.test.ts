@@ -9,6 +9,9 @@ import { buildServeOptions } from "../../src/cli/serve.js";
 import { SEED_METADATA } from "../fixtures/seed.js";
 
 
+// The seed's account (its hash is of "password!"), sent the way scripts send it: `curl -u someusername:password!`.
+const API_USER = { authorization: "Basic " + Buffer.from("someusername:password!").toString("base64") };
+
 let server: TestServer;
 let raised: TestServer;
 let rowCount = 0;
@@ -35,22 +38,22 @@ after(async () => {
 });
 
 test("the migration moved plugins and allow to config", async () => {
-  const r = await server.json("/-/config.json");
+  const r = await server.json("/-/config.json", { headers: API_USER });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { ok: true, plugins: { "datasette-auth-passwords": "***" }, databases: { bigmac: { allow: { id: "*" } } } });
   assert.ok(!JSON.stringify(r.body).includes("pbkdf2"));
 });
 
 test("descriptive metadata stays: instance and database", async () => {
-  const index = await server.json("/.json");
+  const index = await server.json("/.json", { headers: API_USER });
   assert.deepEqual(index.body.metadata, { title: "personal dataset instance", description: "We can host a few datasettes here." });
-  const db = await server.json("/bigmac.json");
+  const db = await server.json("/bigmac.json", { headers: API_USER });
   assert.equal(db.status, 200);
   assert.deepEqual(db.body.metadata, { description: "This table shows the big mac index. It can be used as an economic indicator.", source_url: "" });
 });
 
 test("/bigmac/bigmac.json?_size=max: max_returned_rows rows, then next_url to the rest (as Datasette)", async () => {
-  const first = await server.json("/bigmac/bigmac.json?_size=max&_extra=count");
+  const first = await server.json("/bigmac/bigmac.json?_size=max&_extra=count", { headers: API_USER });
   assert.equal(first.status, 200);
   assert.equal(first.body.rows.length, 1000);
   assert.equal(first.body.count, rowCount);
@@ -60,7 +63,7 @@ test("/bigmac/bigmac.json?_size=max: max_returned_rows rows, then next_url to th
     adj_price: 1.92685695210338, USD_adjusted: 0.39937, EUR_adjusted: 0.16552, GBP_adjusted: -0.06304, JPY_adjusted: 0.10691, CNY_adjusted: 0.96835,
   });
   const nextUrl = new URL(first.body.next_url);
-  const second = await server.json(nextUrl.pathname + nextUrl.search);
+  const second = await server.json(nextUrl.pathname + nextUrl.search, { headers: API_USER });
   assert.equal(second.body.next, null);
   const all = [...first.body.rows, ...second.body.rows];
   assert.equal(all.length, rowCount);
@@ -68,7 +71,7 @@ test("/bigmac/bigmac.json?_size=max: max_returned_rows rows, then next_url to th
 });
 
 test("with max_returned_rows raised (as the demo's datasette.yaml does), one request returns every row", async () => {
-  const r = await raised.json("/bigmac/bigmac.json?_size=max");
+  const r = await raised.json("/bigmac/bigmac.json?_size=max", { headers: API_USER });
   assert.equal(r.status, 200);
   assert.equal(r.body.rows.length, rowCount);
   assert.equal(r.body.next, null);
@@ -76,9 +79,9 @@ test("with max_returned_rows raised (as the demo's datasette.yaml does), one req
 });
 
 test("compound-key row and labels", async () => {
-  const row = await server.json("/bigmac/bigmac/2000-04-01,ARG.json");
+  const row = await server.json("/bigmac/bigmac/2000-04-01,ARG.json", { headers: API_USER });
   assert.equal(row.status, 200);
   assert.deepEqual(row.body.primary_key_values, ["2000-04-01", "ARG"]);
-  const labelled = await server.json("/bigmac/bigmac.json?_size=1&_col=iso_a3&_labels=on");
+  const labelled = await server.json("/bigmac/bigmac.json?_size=1&_col=iso_a3&_labels=on", { headers: API_USER });
   assert.deepEqual(labelled.body.rows, [{ date: "2000-04-01", iso_a3: { value: "ARG", label: "Argentina" } }]);
 });
