@@ -13,7 +13,7 @@ interface Builtin {
   name: string;
   /** Imports the plugin module (source under tsx, compiled under dist/). */
   load(): Promise<{ default: unknown }>;
-  /** Its static files (built into dist/plugins/<name>/static by scripts/build-assets.js), if it has any. */
+  /** Its static files (built into dist/plugins/<folder>/static by scripts/build-assets.js: builtinStaticDir), if it has any. */
   staticDir?: string;
   /** The module's file, needed only by a built-in that implements prepare_connection (worker threads import it). */
   modulePath?: string;

@@ -13,7 +13,6 @@ import { PACKAGE_ROOT } from "../../src/paths.js";
 import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
 
 const script = (query = "") => `<script type="module" src="/-/static-plugins/almanac-charts/charts.js${query}"></script>`;
-const SCRIPT = script();
 const STYLESHEET = '<link rel="stylesheet" href="/-/static-plugins/almanac-charts/charts.css">';
 const STATIC = join(PACKAGE_ROOT, "dist", "plugins", "charts", "static");
 
@@ -39,8 +38,9 @@ before(async () => {
 });
 after(async () => server.close());
 
-test("/-/plugins.json lists almanac-charts with its static folder and hooks", async () => {
-  const { body } = await server.json("/-/plugins.json");
+test("/-/plugins.json?all=1 lists almanac-charts with its static folder and hooks (plain /-/plugins.json leaves built-ins out)", async () => {
+  assert.deepEqual((await server.json("/-/plugins.json")).body, []);
+  const { body } = await server.json("/-/plugins.json?all=1");
   const charts = (body as { name: string }[]).find((p) => p.name === "almanac-charts");
   assert.deepEqual(charts, {
     name: "almanac-charts",
@@ -100,7 +100,7 @@ test("the index, database and row pages do not load the chart", async () => {
 test("enabled: false turns the plugin off: not listed, not on pages, its files not served", async () => {
   const off = await startServer({ databases: [{ path: db, immutable: false }], config: { plugins: { "almanac-charts": { enabled: false } } } });
   try {
-    const { body } = await off.json("/-/plugins.json");
+    const { body } = await off.json("/-/plugins.json?all=1");
     assert.ok(!(body as { name: string }[]).some((p) => p.name === "almanac-charts"));
     assert.ok(!(await (await off.get("/data/prices")).text()).includes("almanac-charts"));
     assert.equal((await off.get("/-/static-plugins/almanac-charts/charts.js")).status, 404);

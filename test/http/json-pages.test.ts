@@ -10,7 +10,6 @@ before(async () => {
   const path = makeDatabase(join(tempDir(), "data.db"), "create table t (id integer primary key, name text);\ncreate view v as select * from t;");
   server = await startServer({
     databases: [{ path, immutable: false }],
-    loadPlugins: [], // no plugins at all, built-in ones included (the empty /-/plugins page below)
     config: {
       plugins: { "my-plugin": { note: "<script>alert(1)</script>", home: "https://example.org/", bad: "javascript:alert(1)", api_key: "hunter2", nested: { list: [1, 2], deep: { deeper: true } } } },
     },
