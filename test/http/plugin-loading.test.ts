@@ -75,7 +75,7 @@ for (const threads of [3, 0]) {
     after(() => server.close());
 
     test("discovered and listed in order: built-ins, packages by name (scoped too), then --plugins-dir files", async () => {
-      const r = await server.json("/-/plugins.json");
+      const r = await server.json("/-/plugins.json?all=1");
       assert.equal(r.status, 200);
       const names = (r.body as { name: string }[]).map((p) => p.name);
       assert.deepEqual(names, [...BUILTIN_PLUGINS.map((b) => b.name), "@acme/almanac-plugin-second", "almanac-plugin-example", "local", "shout"]);
