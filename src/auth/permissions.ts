@@ -13,7 +13,7 @@
 import type { InstanceConfig } from "../config/options.js";
 import type { Settings } from "../config/settings.js";
 import { configRuleTemplates, rulesForActor } from "./allow.js";
-import { restrictionAllows } from "./restrictions.js";
+import { abbreviate, restrictionAllows } from "./restrictions.js";
 import type { Answer, PluginManager } from "../plugins/manager.js";
 
 export const ACTIONS = [
@@ -164,11 +164,97 @@ export class PermissionResolver {
   }
 
   allowed(actor: Actor, action: Action, resource: Resource = {}): boolean {
+    const result = this.wouldAllow(actor, action, resource);
+    this.record(actor, action, resource, result);
+    return result;
+  }
+
+  /**
+   * The same decision as `allowed`, not recorded among the recent checks: for listing many resources at once
+   * (`/-/allowed`), which would otherwise push every real check out of `/-/permissions`.
+   */
+  wouldAllow(actor: Actor, action: Action, resource: Resource = {}): boolean {
     if (!decide(this.rules(actor, action), resource).allowed) return false;
     if (actor && actor._r !== undefined && !restrictionAllows(actor._r, action, resource)) return false;
     const also = ALSO_REQUIRES[action];
-    return also ? this.allowed(actor, also, resource) : true;
+    return also ? this.wouldAllow(actor, also, resource) : true;
   }
+
+  /** The last RECENT_CHECKS checks, oldest first (a ring buffer), for `/-/permissions`. */
+  private readonly recent: PermissionCheck[] = [];
+  private recentNext = 0;
+
+  private record(actor: Actor, action: Action, resource: Resource, result: boolean): void {
+    const entry: PermissionCheck = { when: Date.now(), actor, action, database: resource.database ?? null, child: resource.child ?? null, result };
+    if (this.recent.length < RECENT_CHECKS) this.recent.push(entry);
+    else this.recent[this.recentNext] = entry;
+    this.recentNext = (this.recentNext + 1) % RECENT_CHECKS;
+  }
+
+  /** The recent permission checks, newest first. */
+  recentChecks(): PermissionCheck[] {
+    if (this.recent.length < RECENT_CHECKS) return this.recent.slice().reverse();
+    return [...this.recent.slice(this.recentNext), ...this.recent.slice(0, this.recentNext)].reverse();
+  }
+
+  /**
+   * Why `actor` may or may not do `action` on `resource` (for `/-/check`): the rule that decided and its level,
+   * what token restrictions said, and the decision on each action it also requires. Not recorded as a check.
+   */
+  explain(actor: Actor, action: Action, resource: Resource = {}): Explanation {
+    const rules = this.rules(actor, action);
+    const { allowed, rule } = decide(rules, resource);
+    const matching = rules.filter((r) => levelFor(r, resource) !== -1);
+    const restricted = actor !== null && actor._r !== undefined;
+    const restrictionOk = !restricted || restrictionAllows(actor!._r, action, resource);
+    const also = ALSO_REQUIRES[action];
+    const required = also ? this.explain(actor, also, resource) : null;
+    return {
+      action,
+      allowed: allowed && restrictionOk && (required?.allowed ?? true),
+      rule: rule ? { ...rule, level: LEVEL_NAMES[levelFor(rule, resource)] } : null,
+      reason: rule ? rule.reason : "no rule applies: denied",
+      matching_rules: matching.map((r) => ({ ...r, level: LEVEL_NAMES[levelFor(r, resource)] })),
+      restrictions: restricted ? { applies: true, allows: restrictionOk } : { applies: false, allows: true },
+      also_requires: required,
+    };
+  }
+}
+
+/** How many checks `/-/permissions` shows (Datasette keeps 200). */
+export const RECENT_CHECKS = 200;
+
+/** One permission check as `/-/permissions` lists it. */
+export interface PermissionCheck {
+  /** Unix milliseconds. */
+  when: number;
+  actor: Actor;
+  action: Action;
+  database: string | null;
+  child: string | null;
+  result: boolean;
+}
+
+const LEVEL_NAMES = ["global", "database", "child"] as const;
+
+/** A decision explained (`PermissionResolver.explain`). */
+export interface Explanation {
+  action: Action;
+  allowed: boolean;
+  /** The rule that decided, with the level it sat at; null when none applied (a deny). */
+  rule: (Rule & { level: (typeof LEVEL_NAMES)[number] }) | null;
+  reason: string;
+  /** Every rule that applied to this resource, in source order. */
+  matching_rules: (Rule & { level: (typeof LEVEL_NAMES)[number] })[];
+  /** Token restrictions (`_r`): whether the actor has any, and whether they leave the action allowed. */
+  restrictions: { applies: boolean; allows: boolean };
+  /** The action this one also requires (Datasette's also_requires), explained in turn. */
+  also_requires: Explanation | null;
+}
+
+/** The action another action also requires (`execute-sql` needs `view-database`, …), or null. */
+export function alsoRequires(action: Action): Action | null {
+  return ALSO_REQUIRES[action] ?? null;
 }
 
 /** A plugin's rule, checked: a malformed one is the plugin's error, named, never a silent allow. */
@@ -185,4 +271,51 @@ function checkRule(value: unknown, plugin: string): Rule {
     reason: typeof r.reason === "string" ? r.reason : "",
     source: plugin,
   };
+}
+
+/** Which kind of resource each action is about (Datasette's takes_parent / takes_child). */
+export const ACTION_KINDS: Record<Action, "instance" | "database" | "table" | "query"> = {
+  "view-instance": "instance", "permissions-debug": "instance", "debug-menu": "instance",
+  "view-database": "database", "view-database-download": "database", "execute-sql": "database", "execute-write-sql": "database",
+  "create-table": "database", "create-view": "database", "store-query": "database",
+  "view-table": "table", "insert-row": "table", "delete-row": "table", "update-row": "table", "alter-table": "table",
+  "set-column-type": "table", "drop-table": "table", "drop-view": "table",
+  "view-query": "query", "update-query": "query", "delete-query": "query",
+};
+
+/** A recognised action name (full or abbreviated) as its full name, or null. */
+export function actionNamed(name: string): Action | null {
+  if ((ACTIONS as readonly string[]).includes(name)) return name as Action;
+  for (const action of ACTIONS) if (abbreviate(action) === name) return action;
+  return null;
+}
+
+/** Restrictions as a token's `_r` carries them: actions abbreviated, empty parts left out. */
+export interface Restrictions {
+  a?: string[];
+  d?: Record<string, string[]>;
+  r?: Record<string, Record<string, string[]>>;
+}
+
+/**
+ * Build `_r` from lists of (full or abbreviated) action names; throws an Error naming the first unknown
+ * action. Returns undefined when nothing is restricted.
+ */
+export function buildRestrictions(all: string[], databases: [string, string][], resources: [string, string, string][]): Restrictions | undefined {
+  const known = (name: string) => {
+    const action = actionNamed(name);
+    if (!action) throw new Error(`unknown action '${name}' (known actions: ${ACTIONS.join(", ")})`);
+    return abbreviate(action);
+  };
+  const push = (list: string[], value: string) => {
+    if (!list.includes(value)) list.push(value);
+  };
+  const r: Restrictions = {};
+  for (const name of all) push((r.a ??= []), known(name));
+  for (const [db, name] of databases) push(((r.d ??= Object.create(null) as Record<string, string[]>)[db] ??= []), known(name));
+  for (const [db, child, name] of resources) {
+    const byDb = ((r.r ??= Object.create(null) as Record<string, Record<string, string[]>>)[db] ??= Object.create(null) as Record<string, string[]>);
+    push((byDb[child] ??= []), known(name));
+  }
+  return r.a || r.d || r.r ? { ...r } : undefined;
 }

@@ -19,6 +19,8 @@ import { pluginStaticFile, staticMountFile } from "../pages/static.js";
 import { messagesDebugPage } from "../pages/messages-debug.js";
 import { faviconPage, staticAssetPage } from "../pages/assets.js";
 import { instanceSchemaPage, databaseSchemaPage, tableSchemaPage } from "../pages/schema.js";
+import { authTokenPage, createTokenPage, logoutPage } from "../pages/auth.js";
+import { actionsPage, allowDebugPage, allowedPage, checkPage, permissionsPage, rulesPage } from "../pages/permissions-debug.js";
 
 export type Handler = (req: AlmanacRequest, almanac: Almanac) => Promise<Reply>;
 
@@ -30,6 +32,7 @@ export interface Route {
 }
 
 const GET = ["GET"];
+const GET_POST = ["GET", "POST"];
 /** `(?:\.(?<format>\w+))?` — an optional output format suffix. */
 const FMT = String.raw`(?:\.(?<format>\w+))?`;
 const JSON_ONLY = String.raw`(?<format>\.json)?`;
@@ -49,6 +52,15 @@ export const ROUTES: Route[] = [
   { name: "threads", pattern: new RegExp(`^/-/threads${JSON_ONLY}$`), methods: GET, handler: threadsPage },
   { name: "databases", pattern: new RegExp(`^/-/databases${JSON_ONLY}$`), methods: GET, handler: databasesPage },
   { name: "actor", pattern: new RegExp(`^/-/actor${JSON_ONLY}$`), methods: GET, handler: actorPage },
+  { name: "auth-token", pattern: /^\/-\/auth-token$/, methods: GET, handler: authTokenPage },
+  { name: "logout", pattern: /^\/-\/logout$/, methods: GET_POST, handler: logoutPage },
+  { name: "create-token", pattern: /^\/-\/create-token$/, methods: GET_POST, handler: createTokenPage },
+  { name: "permissions", pattern: /^\/-\/permissions$/, methods: GET_POST, handler: permissionsPage },
+  { name: "allowed", pattern: new RegExp(`^/-/allowed${JSON_ONLY}$`), methods: GET, handler: allowedPage },
+  { name: "rules", pattern: new RegExp(`^/-/rules${JSON_ONLY}$`), methods: GET, handler: rulesPage },
+  { name: "check", pattern: new RegExp(`^/-/check${JSON_ONLY}$`), methods: GET, handler: checkPage },
+  { name: "actions", pattern: new RegExp(`^/-/actions${JSON_ONLY}$`), methods: GET, handler: actionsPage },
+  { name: "allow-debug", pattern: /^\/-\/allow-debug$/, methods: GET, handler: allowDebugPage },
   { name: "jump", pattern: new RegExp(`^/-/jump${JSON_ONLY}$`), methods: GET, handler: jumpPage },
   { name: "messages", pattern: /^\/-\/messages$/, methods: GET, handler: messagesDebugPage },
   { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
