@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { PACKAGE_ROOT } from "../paths.js";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { StartupError } from "../http/errors.js";
-import { decodePair, joinSettingPairs, withDefaultCommand } from "./args.js";
+import { decodePair, joinTuples, settingTuples, withDefaultCommand, type TupleFlag } from "./args.js";
+import { runCreateToken, type CreateTokenFlags } from "./create-token.js";
 import { processIo, type Io } from "./io.js";
 import { parsePort, runServe, type ServeDeps, type ServeFlags } from "./serve.js";
 import { runInspect, type InspectFlags } from "./inspect.js";
@@ -105,6 +106,28 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
       setExit(await runInspect(files, opts, io));
     });
 
+  const tuple = (label: string) => (value: string, previous: string[][] = []) => {
+    try {
+      return [...previous, JSON.parse(value) as string[]];
+    } catch {
+      throw new InvalidArgumentError(`needs ${label}`);
+    }
+  };
+  program
+    .command("create-token")
+    .description("Create a signed API token for the actor ID (send it as Authorization: Bearer <token>)")
+    .helpOption("--help", "Show this message and exit.")
+    .argument("<id>", "the actor's id")
+    .option("--secret <secret>", "the server's secret (env ALMANAC_SECRET, DATASETTE_SECRET)")
+    .option("-e, --expires-after <seconds>", "token expires after this many seconds")
+    .option("-a, --all <action>", "restrict the token to this action everywhere (repeatable)", collect)
+    .option("-d, --database <db action>", "restrict the token to this action on this database (repeatable)", tuple("two values: DB ACTION"))
+    .option("-r, --resource <db resource action>", "restrict the token to this action on this table, view or query (repeatable)", tuple("three values: DB RESOURCE ACTION"))
+    .option("--debug", "also print the token's decoded contents")
+    .action(async (id: string, opts: CreateTokenFlags) => {
+      setExit(await runCreateToken(id, opts, io));
+    });
+
   program
     .command("install")
     .description("Install plugins (npm packages) where Almanac loads them from")
@@ -153,6 +176,17 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
   return { program, publish };
 }
 
+/** Options taking several values, per command: commander takes one, so they are joined first (args.ts). */
+const TUPLE_FLAGS: Record<string, ReadonlyMap<string, TupleFlag>> = {
+  serve: settingTuples(),
+  "create-token": new Map([
+    ["-d", { long: "--database", count: 2, usage: "-d needs two values: DB ACTION (e.g. -d mydb view-database)" }],
+    ["--database", { long: "--database", count: 2, usage: "--database needs two values: DB ACTION (e.g. -d mydb view-database)" }],
+    ["-r", { long: "--resource", count: 3, usage: "-r needs three values: DB RESOURCE ACTION (e.g. -r mydb mytable view-table)" }],
+    ["--resource", { long: "--resource", count: 3, usage: "--resource needs three values: DB RESOURCE ACTION (e.g. -r mydb mytable view-table)" }],
+  ]),
+};
+
 /** Flags taking a value, from commander's own option list (so the two cannot drift apart). */
 function valueFlags(command: Command): Set<string> {
   const flags = new Set<string>();
@@ -177,7 +211,7 @@ export async function main(argv: string[], io: Io = processIo, deps: ServeDeps &
     commands.add("help");
     let args = withDefaultCommand(argv, commands, new Set(["--help", "--version"]));
     const command = program.commands.find((c) => c.name() === args[0]);
-    if (command) args = [args[0], ...joinSettingPairs(args.slice(1), valueFlags(command), new Set(["-s", "--setting"]))];
+    if (command) args = [args[0], ...joinTuples(args.slice(1), valueFlags(command), TUPLE_FLAGS[command.name()] ?? new Map())];
     await program.parseAsync(args, { from: "user" });
     return exitCode;
   } catch (err) {

@@ -153,8 +153,8 @@ export async function runPlugins(flags: PluginsFlags, io: Io = processIo): Promi
   return 0;
 }
 
-/** Commands that must work even when an installed plugin is broken (so it can be removed). */
-const WITHOUT_PLUGINS = new Set(["install", "uninstall"]);
+/** Commands that must work even when an installed plugin is broken (so it can be removed), or need no plugins. */
+const WITHOUT_PLUGINS = new Set(["install", "uninstall", "create-token"]);
 
 /**
  * Before the command line is parsed: load the built-in and packaged plugins (ALMANAC_LOAD_PLUGINS applies;

@@ -143,10 +143,6 @@ export function ignoredOptionNotices(opts: ServeFlags, env: Environment): string
   if (opts.internal) notes.push("--internal has no effect in Almanac (its internal state is kept in memory); ignoring");
   const ssl = opts.sslKeyfile ?? opts.sslCertfile ?? env.DATASETTE_SSL_KEYFILE ?? env.DATASETTE_SSL_CERTFILE;
   if (ssl) notes.push("--ssl-keyfile/--ssl-certfile have no effect in Almanac (no built-in HTTPS; put a TLS-terminating proxy in front); serving plain HTTP");
-  // Accepted now so Datasette command lines keep working; these features land with the plugin and sign-in
-  // work, and the notice says so rather than pretending.
-  if (opts.root) notes.push("--root needs sign-in, which this version of Almanac does not have yet; ignoring");
-  if (opts.token) notes.push("--token has no effect yet (API tokens arrive with sign-in); sending the request without it");
   return notes.map((n) => `almanac: ${n}`);
 }
 
@@ -259,6 +255,8 @@ export async function buildServeOptions(
 
 /** The app contract (src/app.ts), restated so this module compiles and tests run without it. */
 export interface ServedApp {
+  /** The instance (the real app has it; `--root` issues its sign-in token there). */
+  almanac?: unknown;
   listen(host: string, port: number): Promise<{ url: string; port: number }>;
   request(path: string, init?: { headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, string>; body: Buffer }>;
   close(): Promise<void>;
@@ -272,6 +270,16 @@ export interface ServeDeps {
   waitForStop?: () => Promise<void>;
   /** Opens a URL in a browser (`-o/--open`). */
   openUrl?: (url: string, io: Io) => void;
+  /** Issues the one-time `--root` sign-in token for a started app; tests pass a fake. */
+  issueRootToken?: (app: ServedApp) => Promise<string>;
+}
+
+/** The real token: held by the app's instance, checked by `/-/auth-token` (pages/auth.ts). */
+async function issueRootToken(app: ServedApp): Promise<string> {
+  // A computed specifier, as for the app: the unit tests of this module never load the pages.
+  const specifier = "../pages/auth.js";
+  const mod = (await import(specifier)) as { issueRootToken: (almanac: unknown) => string };
+  return mod.issueRootToken(app.almanac);
 }
 
 async function importApp(): Promise<CreateApp> {
@@ -366,6 +374,9 @@ export async function runServe(files: string[], opts: ServeFlags, io: Io = proce
     throw err;
   }
   io.stdout(`Almanac serving at ${url} (Ctrl-C to stop)\n`);
+  if (!options.secret) io.stderr("almanac: no --secret (or ALMANAC_SECRET / DATASETTE_SECRET) given: a random one is used, so sign-ins and API tokens will not survive a restart\n");
+  // Datasette prints the one-time root sign-in link on its own line once the server listens.
+  if (opts.root) io.stdout(`${url}-/auth-token?token=${await (deps.issueRootToken ?? issueRootToken)(app)}\n`);
   if (opts.open) (deps.openUrl ?? openInBrowser)(url, io);
 
   await (deps.waitForStop ?? waitForSignal)();

@@ -55,7 +55,7 @@ function fakeApp(response: FakeResponse = { status: 200, headers: { "content-typ
     };
     return app;
   };
-  const deps: ServeDeps = { loadApp: async () => createApp, waitForStop: async () => undefined, openUrl: () => undefined };
+  const deps: ServeDeps = { loadApp: async () => createApp, waitForStop: async () => undefined, openUrl: () => undefined, issueRootToken: async () => "ab".repeat(32) };
   return { calls, deps };
 }
 
@@ -112,7 +112,8 @@ test("serve is the default command and every Datasette serve option is accepted"
   ], io, deps);
   assert.equal(code, 0, io.err());
   assert.deepEqual(calls.listen, ["0.0.0.0", 0]);
-  assert.equal(io.out(), "Almanac serving at http://0.0.0.0:54321/ (Ctrl-C to stop)\n");
+  // --root: the one-time sign-in link on its own line once the server listens.
+  assert.equal(io.out(), `Almanac serving at http://0.0.0.0:54321/ (Ctrl-C to stop)\nhttp://0.0.0.0:54321/-/auth-token?token=${"ab".repeat(32)}\n`);
   const options = calls.options!;
   assert.deepEqual(options.databases, [{ path: bigmac, immutable: true }]);
   assert.equal(options.settings.sql_time_limit_ms, 2500);
@@ -123,8 +124,7 @@ test("serve is the default command and every Datasette serve option is accepted"
   assert.equal(options.versionNote, "note");
   // Accepted-but-ignored options each print one notice line.
   const notices = io.err().trim().split("\n");
-  assert.equal(notices.length, 6, io.err());
-  assert.ok(notices.some((l) => l.startsWith("almanac: --root needs sign-in")));
+  assert.equal(notices.length, 5, io.err());
   assert.ok(notices.some((l) => l.startsWith("almanac: --pdb has no effect")));
   assert.equal(calls.closed, 1, "closed on stop");
 });
