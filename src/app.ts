@@ -10,6 +10,8 @@ import { PACKAGE_ROOT } from "./paths.js";
 import type { AppOptions, DatabaseConfig, InstanceConfig, Metadata, TableConfig } from "./config/options.js";
 import type { Settings } from "./config/settings.js";
 import { StartupError } from "./http/errors.js";
+import type { AlmanacRequest } from "./http/request.js";
+import type { Reply } from "./http/response.js";
 import { Database, InProcessRunner, WorkerPool, WriteRunner, databaseNames, type QueryRunner } from "./db/index.js";
 import { QueryError } from "./db/pool.js";
 import { prepareConnection, type ConnectionHook, type ConnectionPlugin, type ConnectionSpec, type ExecutorInit } from "./db/executor.js";
@@ -84,6 +86,15 @@ export class Almanac {
    */
   pluginConfig(name: string, where: { database?: string; table?: string } = {}): unknown {
     return pluginConfig(this.config, name, where);
+  }
+
+  /**
+   * A page in the site's layout from a template (Datasette's `datasette.render_template`): looked up in
+   * --template-dir, then plugins' templates/ folders, then Almanac's own; it usually extends base.html.
+   */
+  async renderTemplate(request: AlmanacRequest, template: string, context: Record<string, unknown> = {}, status = 200): Promise<Reply> {
+    const { renderTemplate } = await import("./plugins/api.js");
+    return renderTemplate(this, request, template, context, status);
   }
 
   /** Tell the plugins' track_event hooks that something happened (login, logout, create-token, or a plugin's own event). */

@@ -13,7 +13,7 @@ const BIN = join(process.cwd(), "bin", "almanac.js");
 
 test("the tour package: installed by almanac install, its command and its publish target work", () => {
   const prefix = tempDir("almanac-tour-cli-");
-  const env = { ...process.env, ALMANAC_PLUGIN_PREFIX: prefix, npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
+  const env: Record<string, string | undefined> = { ...process.env, ALMANAC_PLUGIN_PREFIX: prefix, npm_config_offline: "true", npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" };
   delete env.ALMANAC_LOAD_PLUGINS;
   const run = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env });
   const installed = run(["install", TOUR_PACKAGE]);
