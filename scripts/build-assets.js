@@ -31,7 +31,10 @@ console.log(`build-assets: ${outdir}`);
 
 // Built-in plugins: each entry's script is an ES module; `import()` inside it becomes a chunk of its own,
 // fetched only when that code runs (the charts plugin's Vega bundle loads when a chart panel opens).
-const plugins = [{ folder: "charts", scripts: ["charts.ts"], styles: ["charts.css"] }];
+const plugins = [
+  { folder: "charts", scripts: ["charts.ts"], styles: ["charts.css"] },
+  { folder: "auth-passwords", scripts: ["password-tool.ts"], styles: ["auth-passwords.css"] },
+];
 for (const p of plugins) {
   const src = join(root, "plugins", p.folder, "browser");
   const out = join(root, "dist", "plugins", p.folder, "static");

@@ -15,6 +15,8 @@ interface Builtin {
   load(): Promise<{ default: unknown }>;
   /** Its static files (built into dist/plugins/<folder>/static by scripts/build-assets.js: builtinStaticDir), if it has any. */
   staticDir?: string;
+  /** Its templates (source files, used as they are: plugins/<folder>/templates), if it has any. */
+  templatesDir?: string;
   /** The module's file, needed only by a built-in that implements prepare_connection (worker threads import it). */
   modulePath?: string;
 }
@@ -28,6 +30,14 @@ export const BUILTIN_PLUGINS: Builtin[] = [
   // The chart builder on table and query pages (docs/charts.md). The import resolves to plugins/charts/index.ts
   // under tsx and to dist/plugins/charts/index.js in the build.
   { name: "almanac-charts", load: () => import("../../plugins/charts/index.js"), staticDir: builtinStaticDir("charts") },
+  // Password accounts, /-/login, Basic credentials, /-/password-tool and `almanac hash-password`
+  // (docs/protect-your-data.md), under Datasette's plugin name so its configuration and files carry over.
+  {
+    name: "datasette-auth-passwords",
+    load: () => import("../../plugins/auth-passwords/index.js"),
+    staticDir: builtinStaticDir("auth-passwords"),
+    templatesDir: join(PACKAGE_ROOT, "plugins", "auth-passwords", "templates"),
+  },
 ];
 
 function enabled(config: InstanceConfig, name: string): boolean {
@@ -41,7 +51,7 @@ export async function loadBuiltinPlugins(config: InstanceConfig, include: (name:
   for (const b of BUILTIN_PLUGINS) {
     if (!include(b.name) || !enabled(config, b.name)) continue;
     const module = await b.load();
-    out.push({ ...checkPlugin(module.default, b.name, `built-in ${b.name}`), staticDir: b.staticDir ?? null, modulePath: b.modulePath });
+    out.push({ ...checkPlugin(module.default, b.name, `built-in ${b.name}`), staticDir: b.staticDir ?? null, templatesDir: b.templatesDir ?? null, modulePath: b.modulePath });
   }
   return out;
 }

@@ -13,7 +13,7 @@ let fixturesPath: string;
 const CONFIG = {
   plugins: {
     "some-plugin": { nested: { deeper: { Client_Secret: "s", list: [{ auth_token: "t" }] } }, SQLITE_HASH: "h" },
-    "datasette-auth-passwords": { someusername_password_hash: "pbkdf2$x", actors: { someusername: { id: "someusername" } } },
+    "datasette-auth-passwords": { someusername_password_hash: "pbkdf2_sha256$1$abc$6VXrdPXVBJ7KCz3Vad5CQ6zArFG5DRVzdZmXPWoqlZ0=", actors: { someusername: { id: "someusername" } } },
     "datasette-cluster-map": { latitude_column: "lat", API_KEY: "k", Secret_Thing: { nested: 1 }, dsn: "postgres://u:p@h/db", my_token: "t", plain: "visible" },
   },
   databases: { fixtures: { tables: { api_keys: { hidden: true, sort: "id" } }, queries: { token_report: sqlString("select 1") } } },
