@@ -61,7 +61,7 @@ export class FailureLog {
   add(key: string, now: number): void {
     if (this.max === 0 || this.windowMs === 0) return;
     const list = [...this.recent(key, now), now].slice(-this.max);
-    if (this.entries.size >= this.cap && !this.entries.has(key)) this.sweep(now);
+    this.sweep(now);
     touch(this.entries, key, list, this.cap);
   }
 
@@ -82,9 +82,15 @@ export class FailureLog {
     return this.entries.size;
   }
 
-  /** Drop keys whose failures have all left the window (before evicting live ones). */
+  /**
+   * Drop keys whose failures have all left the window. Keys sit in the order they were last added to, so
+   * those are at the front: this costs one look per key dropped. Past `cap`, touch() drops the oldest.
+   */
   private sweep(now: number): void {
-    for (const key of [...this.entries.keys()]) this.recent(key, now);
+    for (const [key, list] of this.entries) {
+      if (list[list.length - 1] > now - this.windowMs) break;
+      this.entries.delete(key);
+    }
   }
 }
 

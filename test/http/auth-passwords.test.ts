@@ -14,6 +14,8 @@ import { hashPassword, verifyPassword } from "../../src/auth/passwords.js";
 import { startServer, tempDir, pluginsDir, type TestServer } from "../fixtures/server.js";
 import { SEED_METADATA } from "../fixtures/seed.js";
 import { executableScripts, parseHtml } from "../fixtures/html-check.js";
+import { createToken } from "../../src/auth/tokens.js";
+import { signerFor } from "../../src/auth/signer.js";
 import { passwordState } from "../../plugins/auth-passwords/index.js";
 import { PasswordGuard } from "../../plugins/auth-passwords/guard.js";
 
@@ -135,6 +137,14 @@ describe("the seed set-up: http_basic_auth on", () => {
     const r = await server.json("/bigmac/bigmac.json?_size=1", { headers: { cookie: session.pair } });
     assert.equal(r.status, 200);
     const forged = await server.json("/bigmac/bigmac.json", { headers: { cookie: session.pair.slice(0, -2) + "xx" } });
+    assert.equal(forged.status, 401);
+  });
+
+  test("an Almanac API token (dstok_) passes too; a forged one is a 401", async () => {
+    const token = createToken(signerFor(server.app.almanac), "someusername");
+    const r = await server.json("/bigmac/bigmac.json?_size=1", { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    const forged = await server.json("/bigmac/bigmac.json", { headers: { authorization: `Bearer ${token.slice(0, -2)}xx` } });
     assert.equal(forged.status, 401);
   });
 
