@@ -317,5 +317,6 @@ export function buildRestrictions(all: string[], databases: [string, string][], 
     const byDb = ((r.r ??= Object.create(null) as Record<string, Record<string, string[]>>)[db] ??= Object.create(null) as Record<string, string[]>);
     push((byDb[child] ??= []), known(name));
   }
-  return r.a || r.d || r.r ? { ...r } : undefined;
+  // Built on prototype-less objects (a database may be called "__proto__"); handed out as plain JSON objects.
+  return r.a || r.d || r.r ? (JSON.parse(JSON.stringify(r)) as Restrictions) : undefined;
 }
