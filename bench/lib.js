@@ -27,9 +27,10 @@ export function freePort() {
 
 /**
  * Start `node ...args` (from the repository root) and wait until http://127.0.0.1:port/-/versions.json answers
- * 200, for 30 s at most. Killed when this process exits. Resolves to { label, child, base }.
+ * 200 (asked with `headers`, e.g. credentials), for 30 s at most. Killed when this process exits. Resolves
+ * to { label, child, base }.
  */
-export async function startServer(label, args, port) {
+export async function startServer(label, args, port, { headers } = {}) {
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let output = "";
@@ -46,7 +47,7 @@ export async function startServer(label, args, port) {
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && !exited) {
-    const ok = await fetch(base + "/-/versions.json", { signal: AbortSignal.timeout(1000) }).then(
+    const ok = await fetch(base + "/-/versions.json", { headers, signal: AbortSignal.timeout(1000) }).then(
       (r) => r.arrayBuffer().then(() => r.status === 200),
       () => false,
     );
@@ -75,10 +76,10 @@ export function memoryMb(pid) {
 
 // One-off requests get a fresh connection (agent: false): a pooled one may have been closed by the
 // server's keep-alive timeout during a long load run, which shows up as "socket hang up".
-export function get(url, { agent = false, timeout = 30_000 } = {}) {
+export function get(url, { agent = false, timeout = 30_000, headers } = {}) {
   return new Promise((ok, fail) => {
     const started = performance.now();
-    const req = http.get(url, { agent, timeout }, (res) => {
+    const req = http.get(url, { agent, timeout, headers }, (res) => {
       const chunks = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - started }));
@@ -96,7 +97,7 @@ export const percentile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted
  * done or `seconds` have passed. Used for (f) and (g), and for the scenarios when neither wrk nor
  * autocannon is available (it competes with the server for CPU, so its figures are lower).
  */
-export async function nodeLoad(urls, { connections, count = Infinity, seconds = 120 }) {
+export async function nodeLoad(urls, { connections, count = Infinity, seconds = 120, headers }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latencies = [];
   const statuses = new Map();
@@ -106,7 +107,7 @@ export async function nodeLoad(urls, { connections, count = Infinity, seconds = 
   async function worker() {
     while (issued < count && performance.now() < stopAt) {
       const url = urls[issued++ % urls.length];
-      const r = await get(url, { agent }).catch(() => ({ status: "error", ms: NaN }));
+      const r = await get(url, { agent, headers }).catch(() => ({ status: "error", ms: NaN }));
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
       if (r.status === 200) latencies.push(r.ms);
     }
@@ -125,9 +126,10 @@ export async function nodeLoad(urls, { connections, count = Infinity, seconds = 
   };
 }
 
-/** One wrk run against `url`: requests/s, p50/p99 latency (ms) and non-2xx/socket errors. */
-export function wrk(url, { threads = "1", connections = 10, duration = 10 } = {}) {
-  const r = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--timeout", "10s", "--latency", url],
+/** One wrk run against `url` (each of `headers` sent with every request): requests/s, p50/p99 latency (ms) and non-2xx/socket errors. */
+export function wrk(url, { threads = "1", connections = 10, duration = 10, headers = {} } = {}) {
+  const sent = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const r = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${duration}s`, "--timeout", "10s", "--latency", ...sent, url],
     { encoding: "utf8", timeout: (duration + 30) * 1000 });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr || r.error}`);
   const toMs = (v, unit) => Number(v) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit];
