@@ -1,6 +1,7 @@
 /**
  * @module `/<db>.db`: the database file itself, for databases that cannot change (opened with `-i`), when
- * `allow_download` is on and the actor may `view-database-download` (Datasette's rules). Streamed from disk
+ * `allow_download` is on and the actor may `view-database-download` (Datasette's rules) and see every table in
+ * it (the file holds them all). Streamed from disk
  * with the file's SHA-256 as its ETag.
  */
 import { createReadStream } from "node:fs";
@@ -10,6 +11,7 @@ import type { Database } from "../db/index.js";
 import { Forbidden } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import type { Reply, StreamedBody } from "../http/response.js";
+import { canViewTable } from "./common.js";
 
 /** Whether `/<db>.db` serves this database to this actor (the database page shows the link only then). */
 export function canDownload(almanac: Almanac, actor: Actor, db: Database): boolean {
@@ -18,7 +20,9 @@ export function canDownload(almanac: Almanac, actor: Actor, db: Database): boole
     !db.isMemory &&
     !db.isMutable &&
     db.path !== null &&
-    almanac.permissions.allowed(actor, "view-database-download", { database: db.name })
+    almanac.permissions.allowed(actor, "view-database-download", { database: db.name }) &&
+    // The file holds every table: an actor who may not see one of them may not have the file.
+    db.schema().tables.every((t) => canViewTable(almanac, actor, db, t.name))
   );
 }
 

@@ -1,4 +1,7 @@
-/** @module The `/-/…` introspection pages: versions, settings, config (redacted), databases, plugins, actor, threads. */
+/**
+ * @module The `/-/…` introspection pages: versions, settings, config (secrets redacted, and only the databases,
+ * tables and queries the actor may see), databases, plugins, actor, threads.
+ */
 import type { Almanac } from "../app.js";
 import { VERSION } from "../app.js";
 import { argIsTrue, type AlmanacRequest } from "../http/request.js";
@@ -6,7 +9,9 @@ import { json, type Reply } from "../http/response.js";
 import { tildeEncode } from "../http/tilde.js";
 import { redactConfig } from "../config/index.js";
 import { renderJsonPage } from "../render/html.js";
-import { ensure } from "./common.js";
+import { canViewTable, ensure } from "./common.js";
+import type { Actor } from "../auth/permissions.js";
+import type { InstanceConfig } from "../config/options.js";
 
 function respond(req: AlmanacRequest, almanac: Almanac, title: string, data: unknown): Reply | Promise<Reply> {
   return req.params.format === "json" ? json(data) : renderJsonPage(almanac, req, title, data);
@@ -51,7 +56,31 @@ export async function settingsPage(req: AlmanacRequest, almanac: Almanac): Promi
 
 export async function configPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   ensure(almanac, req, "view-instance");
-  return respond(req, almanac, "Config", { ok: true, ...redactConfig(almanac.config) });
+  return respond(req, almanac, "Config", { ok: true, ...redactConfig(visibleConfig(almanac, req.actor)) });
+}
+
+/**
+ * The configuration without the databases, tables and stored queries the actor may not see: their names (and
+ * allow blocks) are not the actor's business.
+ */
+function visibleConfig(almanac: Almanac, actor: Actor): InstanceConfig {
+  const config = almanac.config;
+  if (!config.databases) return config;
+  const can = almanac.permissions;
+  const databases: NonNullable<InstanceConfig["databases"]> = {};
+  for (const [name, dbConfig] of Object.entries(config.databases)) {
+    if (!can.allowed(actor, "view-database", { database: name })) continue;
+    const db = almanac.databases.get(name);
+    const copy = { ...dbConfig };
+    if (dbConfig.tables) {
+      copy.tables = Object.fromEntries(
+        Object.entries(dbConfig.tables).filter(([t]) => (db ? canViewTable(almanac, actor, db, t) : can.allowed(actor, "view-table", { database: name, child: t }))),
+      );
+    }
+    if (dbConfig.queries) copy.queries = Object.fromEntries(Object.entries(dbConfig.queries).filter(([q]) => can.allowed(actor, "view-query", { database: name, child: q })));
+    databases[name] = copy;
+  }
+  return { ...config, databases };
 }
 
 export async function databasesPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
