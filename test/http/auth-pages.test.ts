@@ -35,7 +35,7 @@ describe("--root", () => {
     try {
       const link = /^(http:\/\/127\.0\.0\.1:\d+\/)-\/auth-token\?token=([0-9a-f]{64})$/m.exec(served.out());
       assert.ok(link, served.out());
-      const [url, base, token] = link;
+      const [url, base] = link;
       assert.equal(served.err(), "", "a secret was given: no notice");
 
       const wrong = await fetch(`${base}-/auth-token?token=${"0".repeat(64)}`, { redirect: "manual" });

@@ -1,9 +1,12 @@
-/** @module Attack class 2: a private table is refused on every route, and refusals do not reveal whether a row or table exists. */
+/**
+ * @module Attack class 2: a private table — made private by an allow block in the configuration, as a user
+ * would — is refused on every route, and refusals do not reveal whether a row or table exists.
+ */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startServer, makeDatabase, tempDir, type TestServer } from "../fixtures/server.js";
-import { makeTablesPrivate } from "../fixtures/private.js";
+import { SECRET, as } from "./auth-fixtures.js";
 
 let server: TestServer;
 before(async () => {
@@ -20,8 +23,12 @@ before(async () => {
      create table child (id integer primary key, secret_id integer references secret(id));
      insert into child values (1, 1);`,
   );
-  server = await startServer({ databases: [{ path, immutable: false }] });
-  makeTablesPrivate(server.app, "db", ["secret"]);
+  const agentsOnly = { allow: { id: "agent" } };
+  server = await startServer({
+    databases: [{ path, immutable: false }],
+    secret: SECRET,
+    config: { databases: { db: { tables: { secret: agentsOnly, visible_secret: agentsOnly } } } },
+  });
 });
 after(() => server.close());
 
@@ -80,7 +87,6 @@ test("_fts_table naming the private table's index is answered like a missing one
 });
 
 test("incoming foreign-key counts leave out rows of tables the actor may not see", async () => {
-  makeTablesPrivate(server.app, "db", ["secret", "visible_secret"]);
   const r = await server.json("/db/visible/1.json?_extra=foreign_key_tables");
   assert.equal(r.status, 200);
   const tables = r.body.foreign_key_tables.map((t: { other_table: string }) => t.other_table);
@@ -100,7 +106,6 @@ test("schema endpoints leave out private tables and refuse theirs", async () => 
 });
 
 test("exports of the private table are refused: CSV, streamed CSV, row CSV, .blob, its index", async () => {
-  makeTablesPrivate(server.app, "db", ["secret"]);
   for (const path of ["/db/secret.csv", "/db/secret.csv?_stream=on", "/db/secret/1.csv", "/db/secret/1.blob?_blob_column=code", "/db/SECRET.csv?_dl=on", "/db/secret_fts_data.csv"]) {
     const r = await server.get(path);
     assert.equal(r.status, 403, path);
@@ -115,4 +120,15 @@ test("CSV label columns and facet labels never carry the private table's values"
   const facets = await server.json("/db/visible.json?_facet=secret_id");
   assert.equal(facets.status, 200);
   assert.ok(!JSON.stringify(facets.body).includes("Agent"));
+});
+
+test("the allow block lets its actor in: the same routes answer the agent", async () => {
+  const agent = as({ id: "agent" });
+  assert.equal((await server.get("/db/secret.json", agent)).status, 200);
+  assert.equal((await server.get("/db/secret/1.json", agent)).status, 200);
+  assert.equal((await server.get("/db/secret_fts_data.json", agent)).status, 200);
+  const labels = await server.json("/db/visible.json?_labels=on", agent);
+  assert.deepEqual(labels.body.rows[0].secret_id, { value: 1, label: "Agent Smith" });
+  const names = (await server.json("/db.json", agent)).body.tables.map((t: { name: string }) => t.name);
+  assert.ok(names.includes("secret"));
 });
