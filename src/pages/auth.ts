@@ -106,12 +106,14 @@ export async function logoutPage(req: AlmanacRequest, almanac: Almanac): Promise
 // ---------------------------------------------------------------------------------------------------------
 // /-/create-token
 
-/** Why this actor may not mint tokens (Datasette's four refusals), or null. */
+/** Why this actor may not mint tokens (Datasette's four refusals, and a fifth for restricted actors), or null. */
 function createTokenRefusal(almanac: Almanac, req: AlmanacRequest): string | null {
   if (!almanac.settings.allow_signed_tokens) return "Signed tokens are not enabled for this Almanac instance";
   if (!req.actor) return "You must be logged in to create a token";
   if (req.actor.id === undefined || req.actor.id === null || req.actor.id === "") return "You must be logged in as an actor with an ID to create a token";
   if (req.actor.token !== undefined) return "Token authentication cannot be used to create additional tokens";
+  // A token made here would not carry the actor's restrictions: a restricted actor may not widen its own access.
+  if (req.actor._r !== undefined) return "A restricted actor cannot create tokens";
   return null;
 }
 
