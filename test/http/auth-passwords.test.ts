@@ -209,6 +209,7 @@ describe("http_basic_auth off: the login form, Basic credentials for scripts", (
   });
 
   test("a safe next is followed; open-redirect attempts land on the site's root", async () => {
+    freshGuard(server, { cheap: true });
     const go = async (next: string) => (await server.get("/-/login", form({ username: "someusername", password: "password!", next }))).headers.get("location");
     assert.equal(await go("/bigmac/bigmac?_size=5&iso_a3=CHE"), "/bigmac/bigmac?_size=5&iso_a3=CHE");
     for (const next of ["//evil.example", "//evil.example/x", "/\\evil.example", "\\\\evil.example", "https://evil.example", "http:evil.example", "%2F%2Fevil.example", "/\t/evil.example", "javascript:alert(1)", "evil.example", "/\u0000//evil.example"]) {
@@ -366,6 +367,19 @@ describe("http_basic_auth off: the login form, Basic credentials for scripts", (
     } finally {
       await hooked.close();
     }
+  });
+
+  test("/-/plugins.json?all=1 lists the plugin under Datasette's name, with its hooks, templates and static files", async () => {
+    const r = await server.json("/-/plugins.json?all=1");
+    const entry = (r.body as { name: string }[]).find((p) => p.name === "datasette-auth-passwords");
+    assert.deepEqual(entry, {
+      name: "datasette-auth-passwords",
+      static: true,
+      templates: true,
+      version: (entry as { version: string }).version,
+      hooks: ["actor_from_request", "menu_links", "register_commands", "register_routes", "startup"],
+    });
+    assert.ok(!(await server.json("/-/plugins.json")).body.some((p: { name: string }) => p.name === "datasette-auth-passwords"), "built-ins only with all=1");
   });
 
   test("a cross-site login post is refused (the core's CSRF check)", async () => {
