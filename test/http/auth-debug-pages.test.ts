@@ -229,3 +229,24 @@ test("a token restricted away from permissions-debug cannot use the debug pages 
   const r = await server.get("/-/permissions", bearer("root", { restrictions: { a: ["vi"] } }));
   assert.equal(r.status, 403);
 });
+
+test("the auth and debug pages are well-formed: balanced tags, unique ids, every label names a field", async () => {
+  const { parseHtml } = await import("../fixtures/html-check.js");
+  const pages = [
+    "/-/permissions", "/-/check", "/-/check?action=view-table&parent=db&child=open", "/-/allowed", "/-/allowed?action=view-table",
+    "/-/rules", "/-/rules?action=view-table", "/-/allow-debug", "/-/allow-debug?actor=%7B", "/-/logout", "/-/create-token", "/-/actions",
+  ];
+  for (const path of pages) {
+    const html = await (await server.get(path, as(ROOT))).text();
+    const page = parseHtml(html);
+    assert.deepEqual(page.problems, [], path);
+    const ids = page.tags.flatMap((t) => t.attrs.filter(([k]) => k === "id").map(([, v]) => v));
+    assert.equal(new Set(ids).size, ids.length, `${path}: duplicate ids ${ids.join(",")}`);
+    for (const label of page.tags.filter((t) => t.name === "label")) {
+      const target = label.attrs.find(([k]) => k === "for")?.[1];
+      if (target) assert.ok(ids.includes(target), `${path}: label for=${target}`);
+    }
+  }
+  const created = await server.get("/-/create-token", { method: "POST", headers: { ...as(ROOT).headers, "content-type": "application/x-www-form-urlencoded" }, body: "" });
+  assert.deepEqual(parseHtml(await created.text()).problems, []);
+});
