@@ -158,3 +158,32 @@ test("arbitrary SQL is its own permission (Datasette's execute-sql): with allow_
     await closed.close();
   }
 });
+
+test("private marks on views and stored queries: the database page's lists and the pages themselves", async () => {
+  const { makeDatabase, tempDir } = await import("../fixtures/server.js");
+  const { join } = await import("node:path");
+  const path = makeDatabase(join(tempDir(), "views.db"), "create table t (id integer primary key); create view v as select * from t; create view pv as select * from t;");
+  const views = await startServer({
+    databases: [{ path, immutable: true }],
+    secret: SECRET,
+    config: { databases: { views: { tables: { pv: { allow: { id: "agent" } } }, queries: { q: { sql: "select 1", allow: { id: "agent" } } } } } },
+  });
+  try {
+    const agent = as({ id: "agent" });
+    const db = await views.json("/views.json", agent);
+    assert.deepEqual(db.body.views, [{ name: "v", private: false }, { name: "pv", private: true }]);
+    assert.equal(db.body.queries[0].private, true);
+    assert.equal((await views.json("/views/pv.json?_extra=private", agent)).body.private, true);
+    assert.equal((await views.json("/views/q.json?_extra=private", agent)).body.private, true);
+    const page = await (await views.get("/views", agent)).text();
+    assert.match(page, /href="\/views\/pv">pv<\/a> <span class="private-mark" role="img" aria-label="Private view"/);
+    assert.match(page, /href="\/views\/q">q<\/a> <span class="private-mark" role="img" aria-label="Private query"/);
+    assert.match(await (await views.get("/views/q", agent)).text(), /<h1>q <span class="private-mark"/);
+    assert.doesNotMatch(await (await views.get("/views/v", agent)).text(), /class="private-mark"/);
+    const anon = await views.json("/views.json");
+    assert.deepEqual(anon.body.views, [{ name: "v", private: false }]);
+    assert.deepEqual(anon.body.queries, []);
+  } finally {
+    await views.close();
+  }
+});
