@@ -70,7 +70,7 @@ test("cross-site POSTs are refused on every route before the page runs, with or 
 test("same-origin POSTs, clients that are not browsers and Bearer requests without cookies pass the check", async () => {
   const host = new URL(server.url).host;
   for (const path of postPaths()) {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { "sec-fetch-site": "same-origin" },
       { "sec-fetch-site": "none" },
       { origin: server.url },
@@ -78,7 +78,8 @@ test("same-origin POSTs, clients that are not browsers and Bearer requests witho
       {},
       { ...bearer("root").headers, "sec-fetch-site": "cross-site" },
       { ...bearer("root").headers, origin: "https://evil.example" },
-    ]) {
+    ];
+    for (const headers of cases) {
       const r = await post(path, headers);
       assert.doesNotMatch(await r.text(), CSRF, `${path} ${JSON.stringify(headers)}`);
     }
