@@ -55,12 +55,22 @@ type RuleSet = Map<Action, Rule[]>;
 const ROOT_RULE: Rule = { database: null, child: null, allow: true, reason: "--root: the root actor may do everything", source: "root" };
 const NO_RULES: RuleSet = new Map();
 
+const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/**
+ * Table names compare as SQLite compares them (ASCII case-insensitively), so a rule for `secret` also
+ * protects `/db/SECRET` — and answers the same whether or not such a table exists.
+ */
+function sameChildName(ruleChild: string, child: string | undefined): boolean {
+  return child !== undefined && (ruleChild === child || asciiLower(ruleChild) === asciiLower(child));
+}
+
 /** The level a rule sits at for `resource` (2 child, 1 database, 0 global), or -1 when it does not apply. */
 function levelFor(rule: Rule, resource: Resource): number {
   if (rule.database === null) return rule.child === null ? 0 : -1;
   if (rule.database !== resource.database) return -1;
   if (rule.child === null) return 1;
-  return rule.child === resource.child ? 2 : -1;
+  return sameChildName(rule.child, resource.child) ? 2 : -1;
 }
 
 /** Datasette's decision: the most specific level with a matching rule wins; deny beats allow within it. */

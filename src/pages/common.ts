@@ -43,6 +43,20 @@ export function resolveDatabase(almanac: Almanac, req: AlmanacRequest): Database
   return db;
 }
 
+/**
+ * The database of a table, view, row or stored-query URL. Those pages check only their own permission
+ * (view-table, view-query: Datasette 1.0), so a table allowed inside a database that is not is still shown.
+ * A missing database is refused exactly as a protected one would be, so the answer never tells a visitor
+ * whether a private name exists.
+ */
+export function resolveDatabaseOfChild(almanac: Almanac, req: AlmanacRequest): Database {
+  const name = tildeDecode(req.params.db);
+  const db = almanac.databases.get(name);
+  if (db) return db;
+  ensure(almanac, req, "view-database", name, undefined, "You do not have permission to view this database");
+  throw new NotFound("Database not found");
+}
+
 export function resolveTable(almanac: Almanac, req: AlmanacRequest, db: Database): TableInfo | null {
   const name = tildeDecode(req.params.table);
   const table = db.schema().resolve(name);

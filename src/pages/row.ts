@@ -12,7 +12,7 @@ import { rowsToObjects } from "../render/json.js";
 import { renderRowPage } from "../render/views/row.js";
 import { expandableColumns } from "../query/labels.js";
 import { applyLabels } from "./table.js";
-import { cacheHeaders, cellOptions, dataJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
+import { resolveDatabaseOfChild, cacheHeaders, cellOptions, dataJson, parseExtras, resolveTable, runSql, timeLimit, canViewTable } from "./common.js";
 import { collectExtras, defineExtras, type ExtraContext } from "./extras.js";
 import { exportRow } from "./export.js";
 import { dataOutput, rendererLinks, renderWith } from "./renderers.js";
@@ -55,7 +55,7 @@ function rowSql(table: TableInfo, keys: string[]): string {
 
 export async function rowPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   const { format, renderer } = dataOutput(registries(almanac).renderers, req);
-  const db = resolveDatabase(almanac, req);
+  const db = resolveDatabaseOfChild(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table || table.isView) throw new NotFound("Table not found");
   const keys = table.usesRowid ? ["rowid"] : table.primaryKeys;

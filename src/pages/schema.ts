@@ -8,7 +8,7 @@ import { NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
 import { json, text, type Reply } from "../http/response.js";
 import { renderJsonPage } from "../render/html.js";
-import { canViewTable, ensure, resolveDatabase, resolveTable } from "./common.js";
+import { canViewTable, ensure, resolveDatabase, resolveDatabaseOfChild, resolveTable } from "./common.js";
 import { tableDefinition } from "./schema-info.js";
 
 /** CREATE statements (each ending in `;`) of every table and view of `db` the actor may view. */
@@ -49,7 +49,7 @@ export async function databaseSchemaPage(req: AlmanacRequest, almanac: Almanac):
 }
 
 export async function tableSchemaPage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
-  const db = resolveDatabase(almanac, req);
+  const db = resolveDatabaseOfChild(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table) throw new NotFound("Table not found");
   const schema = tableDefinition(table);

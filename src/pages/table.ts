@@ -10,7 +10,7 @@ import { expandableColumns, type Expandable } from "../query/labels.js";
 import { rowsToObjects, rowsToArrays, parseShape, encodeCell, setKey } from "../render/json.js";
 import { renderTablePage, tablePartialNames } from "../render/views/table.js";
 import { tildeEncode } from "../http/tilde.js";
-import { cacheHeaders, cellOptions, dataJson, newlineJson, parseExtras, resolveDatabase, resolveTable, runSql, timeLimit, urlWithArgs, urlWithQuery, canViewTable } from "./common.js";
+import { resolveDatabaseOfChild, cacheHeaders, cellOptions, dataJson, newlineJson, parseExtras, resolveTable, runSql, timeLimit, urlWithArgs, urlWithQuery, canViewTable } from "./common.js";
 import { tableDefinition } from "./schema-info.js";
 import { collectExtras, columnType, defineExtras, type ExtraContext } from "./extras.js";
 import { labelsFor } from "./labels.js";
@@ -187,7 +187,7 @@ export function filterFormRedirect(almanac: Almanac, req: AlmanacRequest): strin
 
 export async function tablePage(req: AlmanacRequest, almanac: Almanac): Promise<Reply> {
   const { format, renderer } = dataOutput(registries(almanac).renderers, req);
-  const db = resolveDatabase(almanac, req);
+  const db = resolveDatabaseOfChild(almanac, req);
   const table = resolveTable(almanac, req, db);
   if (!table) return storedQueryPage(req, almanac, db);
   const formRedirect = filterFormRedirect(almanac, req);

@@ -178,6 +178,13 @@ async function pluginContributions(almanac: Almanac, req: AlmanacRequest, opts: 
   };
 }
 
+/** Almanac's own menu items: "Create API token" for a signed-in actor who may make one (as in Datasette). */
+function coreMenuLinks(almanac: Almanac, req: AlmanacRequest): { href: string; label: string }[] {
+  const actor = req.actor;
+  if (!actor || actor.id === undefined || "token" in actor || "_r" in actor || !almanac.settings.allow_signed_tokens) return [];
+  return [{ href: almanac.path("/-/create-token"), label: "Create API token" }];
+}
+
 /** Render a page: the layout's context (breadcrumbs, menu, assets, footer, JSON twin) plus the page's own. */
 export async function renderPage(almanac: Almanac, req: AlmanacRequest, opts: PageOptions): Promise<Reply> {
   const urls = urlsFor(almanac);
@@ -195,7 +202,7 @@ export async function renderPage(almanac: Almanac, req: AlmanacRequest, opts: Pa
     crumb_items: crumbs(almanac, req, opts.database, opts.table),
     actor: req.actor,
     display_actor: displayActor(req.actor),
-    menu_links: extra.menu_links,
+    menu_links: [...coreMenuLinks(almanac, req), ...extra.menu_links],
     body_scripts: extra.scripts,
     show_logout: req.actorSource === "cookie",
     messages: takeMessages(almanac, req),

@@ -376,7 +376,7 @@ describe("http_basic_auth off: the login form, Basic credentials for scripts", (
       name: "datasette-auth-passwords",
       static: true,
       templates: true,
-      version: (entry as { version: string }).version,
+      version: (entry as unknown as { version: string }).version,
       hooks: ["actor_from_request", "menu_links", "register_commands", "register_routes", "startup"],
     });
     assert.ok(!(await server.json("/-/plugins.json")).body.some((p: { name: string }) => p.name === "datasette-auth-passwords"), "built-ins only with all=1");
