@@ -9,6 +9,9 @@ import { runCreateToken, type CreateTokenFlags } from "./create-token.js";
 import { processIo, type Io } from "./io.js";
 import { parsePort, runServe, type ServeDeps, type ServeFlags } from "./serve.js";
 import { runInspect, type InspectFlags } from "./inspect.js";
+import { addPackageCommand } from "./package.js";
+import { publishTuples } from "./publish-options.js";
+import { addPublishTargets } from "./publish-targets.js";
 import { addPluginCommands, publishTargetMissing, runInstall, runPlugins, runUninstall, type InstallFlags, type PluginCommandDeps, type PluginsFlags } from "./plugins.js";
 
 function packageVersion(): string {
@@ -161,10 +164,12 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
       setExit(await runPlugins(opts, io));
     });
 
-  // Targets are added by plugins (publish_subcommand); without one, the action says which there are.
+  addPackageCommand(program, io, setExit);
+
+  // Built-in targets, and more from plugins (publish_subcommand); without one, the action says which there are.
   const publish = program
     .command("publish")
-    .description("Publish databases to the internet (targets come from plugins)")
+    .description("Publish databases to the internet (cloudrun, kubernetes, and targets from plugins)")
     .helpOption("--help", "Show this message and exit.")
     .argument("[target]", "where to publish")
     .allowUnknownOption()
@@ -172,13 +177,17 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
     .action((target: string | undefined) => {
       throw publishTargetMissing(publish, target);
     });
+  addPublishTargets(publish, io, setExit);
 
   return { program, publish };
 }
 
-/** Options taking several values, per command: commander takes one, so they are joined first (args.ts). */
+/** Options taking several values, per command path: commander takes one, so they are joined first (args.ts). */
 const TUPLE_FLAGS: Record<string, ReadonlyMap<string, TupleFlag>> = {
   serve: settingTuples(),
+  package: publishTuples(false),
+  "publish cloudrun": publishTuples(true),
+  "publish kubernetes": publishTuples(true),
   "create-token": new Map([
     ["-d", { long: "--database", count: 2, usage: "-d needs two values: DB ACTION (e.g. -d mydb view-database)" }],
     ["--database", { long: "--database", count: 2, usage: "--database needs two values: DB ACTION (e.g. -d mydb view-database)" }],
@@ -211,7 +220,9 @@ export async function main(argv: string[], io: Io = processIo, deps: ServeDeps &
     commands.add("help");
     let args = withDefaultCommand(argv, commands, new Set(["--help", "--version"]));
     const command = program.commands.find((c) => c.name() === args[0]);
-    if (command) args = [args[0], ...joinTuples(args.slice(1), valueFlags(command), TUPLE_FLAGS[command.name()] ?? new Map())];
+    const sub = command?.commands.find((c) => c.name() === args[1]); // publish TARGET
+    if (sub) args = [args[0], args[1], ...joinTuples(args.slice(2), valueFlags(sub), TUPLE_FLAGS[`${args[0]} ${args[1]}`] ?? new Map())];
+    else if (command) args = [args[0], ...joinTuples(args.slice(1), valueFlags(command), TUPLE_FLAGS[command.name()] ?? new Map())];
     await program.parseAsync(args, { from: "user" });
     return exitCode;
   } catch (err) {

@@ -147,6 +147,32 @@ export function ignoredOptionNotices(opts: ServeFlags, env: Environment): string
 }
 
 /**
+ * The configuration and metadata files as `serve` reads them (shared with `package` and `publish`): the
+ * metadata migrated to Datasette 1.0's split (`notify` gets the one-line notice), `-s KEY VALUE` overrides
+ * applied last (they beat both files), settings type-checked. `$env`/`$file` references are not resolved here.
+ */
+export function loadConfiguration(
+  configPath: string | undefined,
+  metadataPath: string | undefined,
+  overrides: [string, string][],
+  notify: (line: string) => void,
+): { config: InstanceConfig; metadata: Metadata; settings: ReturnType<typeof validateSettings> } {
+  let config: InstanceConfig = configPath ? loadConfigFile(configPath) : {};
+  let metadata: Metadata = {};
+  if (metadataPath) {
+    const migrated = migrateMetadata(loadMetadataFile(metadataPath), config);
+    config = migrated.config;
+    metadata = migrated.metadata;
+    const line = describeMigration(basename(metadataPath), migrated.moved);
+    if (line) notify(line);
+  }
+  for (const [key, value] of overrides) config = setDottedPath(config, key, value);
+  const settings = validateSettings(config.settings, "config file");
+  if (config.settings !== undefined) config.settings = settings;
+  return { config, metadata, settings };
+}
+
+/**
  * Everything `serve` needs to know, checked: files exist (or are created with `--create`), no duplicates,
  * config and metadata loaded and migrated, `-s` overrides applied after the files, settings type-checked,
  * every `$env`/`$file` under `plugins` resolvable. `notify` receives one-line notices (the migration line).
@@ -204,22 +230,7 @@ export async function buildServeOptions(
     }
   }
 
-  const configPath = opts.config ?? dir?.config;
-  const metadataPath = opts.metadata ?? dir?.metadata;
-  let config: InstanceConfig = configPath ? loadConfigFile(configPath) : {};
-  let metadata: Metadata = {};
-  if (metadataPath) {
-    const migrated = migrateMetadata(loadMetadataFile(metadataPath), config);
-    config = migrated.config;
-    metadata = migrated.metadata;
-    const line = describeMigration(basename(metadataPath), migrated.moved);
-    if (line) notify(line);
-  }
-  // Command-line overrides go on last, so they beat both the config file and migrated metadata.
-  for (const [key, value] of opts.setting ?? []) config = setDottedPath(config, key, value);
-
-  const fileSettings = validateSettings(config.settings, "config file");
-  if (config.settings !== undefined) config.settings = fileSettings;
+  const { config, metadata, settings: fileSettings } = loadConfiguration(opts.config ?? dir?.config, opts.metadata ?? dir?.metadata, opts.setting ?? [], notify);
   checkSecrets(config, env);
 
   const staticMounts = (opts.static ?? []).map(parseStaticMount);

@@ -100,10 +100,10 @@ describe("a plugin package installed with almanac install", () => {
     assert.equal(r.stdout, "would publish a.db as mine to example-cloud\n");
     const none = run(["publish"], env);
     assert.equal(none.status, 1);
-    assert.equal(none.stderr, "almanac: publish needs a target; available targets: example-cloud\n");
+    assert.equal(none.stderr, "almanac: publish needs a target; available targets: cloudrun, example-cloud, kubernetes\n");
     const unknown = run(["publish", "heroku", "a.db"], env);
     assert.equal(unknown.status, 1);
-    assert.equal(unknown.stderr, "almanac: unknown publish target 'heroku'; available targets: example-cloud\n");
+    assert.equal(unknown.stderr, "almanac: unknown publish target 'heroku'; available targets: cloudrun, example-cloud, kubernetes\n");
   });
 
   test("ALMANAC_LOAD_PLUGINS: \"\" loads none of them; an unknown name is one clear line", () => {
