@@ -13,7 +13,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join, posix } from "node:path";
 import { makeDatabase, tempDir } from "../fixtures/server.js";
 import { SEED_METADATA } from "../fixtures/seed.js";
@@ -127,6 +127,7 @@ test("the generated context builds here (npm offline, the extension, almanac ins
   assert.equal(generated.status, 0, generated.stderr);
 
   const scratch = tempDir("almanac-stages-");
+  t.after(() => rmSync(scratch, { recursive: true, force: true })); // tens of MB of node_modules
   const built = buildHere(join(out, "context"), scratch, (s) => t.diagnostic(s));
   assert.deepEqual(built.skipped.map((l) => l.split(" && ")[1]), ["apt-get install -y --no-install-recommends g++ make python3"], "only apt-get is skipped");
   assert.equal(built.user, "node");
