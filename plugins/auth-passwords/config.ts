@@ -27,6 +27,8 @@ export interface PasswordConfig {
   failureWindowSeconds: number;
   /** How long a successful Basic verification is remembered (0 = verify every request). */
   basicAuthCacheSeconds: number;
+  /** How many reverse proxies in front of Almanac append to X-Forwarded-For (0: use the socket's peer). */
+  trustedProxyHops: number;
   /** Problems worth a line on stderr that do not stop start-up. */
   warnings: string[];
 }
@@ -37,6 +39,8 @@ export const DEFAULTS = {
   max_failures_per_address: 20,
   failure_window_seconds: 15 * 60,
   basic_auth_cache_seconds: 5 * 60,
+  /** Behind N reverse proxies (Cloud Run: 1), the client is the Nth address from the right of X-Forwarded-For. */
+  trusted_proxy_hops: 0,
 } as const;
 type NumberOption = keyof typeof DEFAULTS;
 const NUMBER_OPTIONS = Object.keys(DEFAULTS) as NumberOption[];
@@ -125,6 +129,18 @@ export function readConfig(raw: unknown): PasswordConfig {
     maxFailuresPerAddress: numberOption(config, "max_failures_per_address"),
     failureWindowSeconds: numberOption(config, "failure_window_seconds"),
     basicAuthCacheSeconds: numberOption(config, "basic_auth_cache_seconds"),
+    trustedProxyHops: numberOption(config, "trusted_proxy_hops"),
     warnings,
   };
+}
+
+/**
+ * The client's address for rate limiting. Directly connected, it is the socket's peer. Behind `hops` trusted
+ * proxies, each of which appends the address it saw to X-Forwarded-For, it is the `hops`-th entry from the
+ * right: entries further left were written by the client and prove nothing.
+ */
+export function clientAddress(request: { remoteAddress: string; header(name: string): string | undefined }, hops: number): string {
+  if (hops <= 0) return request.remoteAddress;
+  const entries = (request.header("x-forwarded-for") ?? "").split(",").map((e) => e.trim()).filter(Boolean);
+  return entries.length >= hops ? entries[entries.length - hops] : request.remoteAddress;
 }

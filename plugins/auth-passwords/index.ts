@@ -13,7 +13,7 @@
 import { VERSION } from "../../src/app.js";
 import { HttpError, type Almanac, type AlmanacPlugin } from "../../src/plugins/api.js";
 import { registerHashPassword } from "./cli.js";
-import { NAME, readConfig } from "./config.js";
+import { NAME, clientAddress, readConfig } from "./config.js";
 import { CHALLENGE, FailureLog, PasswordGuard } from "./guard.js";
 import { INVALID, TOOL_HASHES_PER_ADDRESS, TOOL_WINDOW_MS, loginPage, passwordToolPage, type PluginState } from "./pages.js";
 
@@ -59,7 +59,7 @@ const plugin: AlmanacPlugin = {
     if (!state || state.config.accounts.size === 0) return null;
     const header = request.header("authorization");
     if (header !== undefined && /^basic(\s|$)/i.test(header)) {
-      const actor = await state.guard.basic(header, request.remoteAddress);
+      const actor = await state.guard.basic(header, clientAddress(request, state.config.trustedProxyHops));
       if (actor) return actor;
       if (state.config.httpBasicAuth) throw challenge(INVALID);
       return null;

@@ -6,7 +6,7 @@
  * cross-site posts (CSRF).
  */
 import { INFO, addMessage, hashPassword, redirect, renderTemplate, signIn, type Almanac, type AlmanacRequest, type Reply } from "../../src/plugins/api.js";
-import { NAME, type PasswordConfig } from "./config.js";
+import { NAME, clientAddress, type PasswordConfig } from "./config.js";
 import { FailureLog, clientKey, tooManyAttempts, type PasswordGuard } from "./guard.js";
 
 export interface PluginState {
@@ -69,7 +69,7 @@ export async function loginPage(req: AlmanacRequest, almanac: Almanac, state: Pl
   // The typed username is shown again; the response to a post is never stored by a cache.
   const posted = { "cache-control": "no-store" };
   if (!username || !password) return render({ username, error: "Enter your username and password." }, 200, posted);
-  const outcome = await state.guard.attempt(username, password, req.remoteAddress);
+  const outcome = await state.guard.attempt(username, password, clientAddress(req, state.config.trustedProxyHops));
   if ("limited" in outcome) {
     const err = tooManyAttempts(outcome.limited);
     return render({ username, error: err.message }, 429, { ...posted, ...err.headers });
@@ -91,7 +91,7 @@ export async function passwordToolPage(req: AlmanacRequest, almanac: Almanac, st
   const password = form.get("password") ?? "";
   const posted = { "cache-control": "no-store" };
   if (!password) return render({ error: "Type a password to hash." }, 200, posted);
-  const client = clientKey(req.remoteAddress);
+  const client = clientKey(clientAddress(req, state.config.trustedProxyHops));
   const now = state.guard.now();
   const wait = state.toolUse.retryAfter(client, now);
   if (wait > 0) {

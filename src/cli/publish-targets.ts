@@ -53,7 +53,7 @@ export function addPublishTargets(publish: Command, io: Io, setExit: (code: numb
           publishCloudrun(
             {
               ...flags,
-              site: { ...siteOptions(files, flags, CLOUDRUN_PORT, io), forceHttpsUrls: true },
+              site: { ...siteOptions(files, flags, CLOUDRUN_PORT, io), forceHttpsUrls: true, proxyHops: 1 },
               secret: publishSecret(flags, io.env),
             },
             io,

@@ -51,6 +51,8 @@ export interface SiteOptions {
   pluginSecrets?: [string, string, string][];
   /** Set `force_https_urls` unless the user set it (platforms that terminate TLS in front of the container). */
   forceHttpsUrls?: boolean;
+  /** Reverse proxies in front of the container that append to X-Forwarded-For (Cloud Run: 1), for the password plugin's per-address limits. */
+  proxyHops?: number;
 }
 
 /** A generated build context. */
@@ -217,6 +219,12 @@ export async function generateContext(options: SiteOptions, dir: string, io: Io,
   }
   if (options.forceHttpsUrls && config.settings?.force_https_urls === undefined && !extra.some((w) => w.includes("force_https_urls"))) {
     config.settings = { ...config.settings, force_https_urls: true };
+  }
+  // Behind the platform's proxy every client arrives from the proxy's address: the password plugin must read
+  // the client from X-Forwarded-For, or one visitor's failed logins would lock everyone out.
+  const passwords = isPlainObject(config.plugins) ? config.plugins["datasette-auth-passwords"] : undefined;
+  if (options.proxyHops && isPlainObject(passwords) && passwords.trusted_proxy_hops === undefined) {
+    passwords.trusted_proxy_hops = options.proxyHops;
   }
 
   // Plugins to install: Datasette names Almanac has built in are announced (and left enabled), local paths

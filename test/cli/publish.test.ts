@@ -69,7 +69,8 @@ const METADATA = { title: "personal dataset instance", description: "We can host
 
 const CONFIG = {
   plugins: {
-    "datasette-auth-passwords": SEED_METADATA.plugins["datasette-auth-passwords"],
+    // Behind Cloud Run's proxy, the password plugin reads the client from X-Forwarded-For.
+    "datasette-auth-passwords": { ...SEED_METADATA.plugins["datasette-auth-passwords"], trusted_proxy_hops: 1 },
     "almanac-plugin-example": { api_key: { $env: "ALMANAC_PLUGIN_SECRET_ALMANAC_PLUGIN_EXAMPLE_API_KEY" } },
   },
   databases: { "my data": { allow: { id: "*" } } },

@@ -223,3 +223,15 @@ test("hash-password prompts: from a pipe, lines without prompts; at a terminal, 
   ended.end("");
   assert.deepEqual(await readSecrets(["Password: "], { input: ended, prompt: () => undefined }), []);
 });
+
+test("clientAddress: the socket's peer, or behind N trusted proxies the Nth X-Forwarded-For entry from the right", async () => {
+  const { clientAddress } = await import("../../plugins/auth-passwords/config.js");
+  const req = (xff: string | undefined) => ({ remoteAddress: "10.0.0.1", header: (name: string) => (name === "x-forwarded-for" ? xff : undefined) });
+  assert.equal(clientAddress(req("1.2.3.4"), 0), "10.0.0.1", "no proxies: the header is the client's word and ignored");
+  assert.equal(clientAddress(req("6.6.6.6, 1.2.3.4"), 1), "1.2.3.4", "what the client wrote to the left is ignored");
+  assert.equal(clientAddress(req("6.6.6.6, 1.2.3.4, 10.1.1.1"), 2), "1.2.3.4");
+  assert.equal(clientAddress(req(undefined), 1), "10.0.0.1", "no header: the connection's address");
+  assert.equal(clientAddress(req("1.2.3.4"), 2), "10.0.0.1", "fewer entries than proxies: not trusted");
+  assert.equal(readConfig({ trusted_proxy_hops: 1 }).trustedProxyHops, 1);
+  assert.equal(readConfig({}).trustedProxyHops, DEFAULTS.trusted_proxy_hops);
+});
