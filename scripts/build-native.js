@@ -1,5 +1,6 @@
 // Compiles native/interrupt.c into build/almanac_interrupt.so: the SQLite extension that enforces
-// query time limits (see docs/architecture.md, "Time limits"). Runs at `npm install` (prepare).
+// query time limits (see docs/architecture.md, "Time limits"). Runs at `npm install`: as the package's own
+// install script (so an installation from the registry or a tarball gets it) and again in prepare's build.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
