@@ -25,16 +25,21 @@ journey("the table page with every page hook and the packaged plugin's browser h
   await page.keyboard.press("Tab");
   assert.ok(await isFocused(actions.getByRole("link", { name: "Tour people" })));
   await checkpoint(session, "plugin-tour-02-actions-menu");
-  await actions.locator("summary").click();
+  // Escape closes it and gives focus back to its button.
+  await page.keyboard.press("Escape");
   assert.equal(await actions.getAttribute("open"), null);
+  assert.ok(await isFocused(actions.locator("summary")));
 
   // The packaged plugin's browser half: a column action in the name column's menu …
+  // (opened from the keyboard: ArrowDown on its button opens it with the first item focused).
   const button = page.getByRole("button", { name: "Column actions: name" });
-  await button.click();
+  await button.focus();
+  await page.keyboard.press("ArrowDown");
   const action = page.getByRole("menuitem", { name: "Tour: about name" });
   await action.waitFor();
   await checkpoint(session, "plugin-tour-03-column-action");
-  await action.click();
+  await action.focus();
+  await page.keyboard.press("Enter");
   assert.equal(await page.locator("body").getAttribute("data-tour-column"), "name");
 
   // … and a panel above the table, opened from its disclosure button.
