@@ -385,7 +385,10 @@ export async function runServe(files: string[], opts: ServeFlags, io: Io = proce
     throw err;
   }
   io.stdout(`Almanac serving at ${url} (Ctrl-C to stop)\n`);
-  if (!options.secret) io.stderr("almanac: no --secret (or ALMANAC_SECRET / DATASETTE_SECRET) given: a random one is used, so sign-ins and API tokens will not survive a restart\n");
+  // Only worth saying where someone can sign in (--root, or a plugin that turns credentials into actors).
+  const plugins = (app.almanac as { plugins?: { implements(hook: string): boolean } } | undefined)?.plugins;
+  const signIns = options.root || plugins?.implements("actor_from_request") !== false;
+  if (!options.secret && signIns) io.stderr("almanac: no --secret (or ALMANAC_SECRET / DATASETTE_SECRET) given: a random one is used, so sign-ins and API tokens will not survive a restart\n");
   // Datasette prints the one-time root sign-in link on its own line once the server listens.
   if (opts.root) io.stdout(`${url}-/auth-token?token=${await (deps.issueRootToken ?? issueRootToken)(app)}\n`);
   if (opts.open) (deps.openUrl ?? openInBrowser)(url, io);
