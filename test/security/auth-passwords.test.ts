@@ -1,7 +1,9 @@
 /**
- * @module HTTP: the built-in password plugin (datasette-auth-passwords) over the real demo database with the
- * seed metadata — Basic credentials, http_basic_auth, the login form, `next`, rate limits, the verification
- * cache, start-up checks of the configuration, the password tool. Rate limits and the cache are driven by
+ * @module Security (attack class 11, password login; class 7 for `next`): the built-in password plugin
+ * (datasette-auth-passwords) over the real demo database with the seed metadata — Basic credentials,
+ * http_basic_auth, the login form, identical answers for unknown users and wrong passwords, `next`, rate
+ * limits per account and per address (429 with Retry-After), malformed Basic headers as 401s, the
+ * verification cache, start-up checks of configured hashes, the password tool. Rate limits and the cache are driven by
  * the plugin's injectable clock and a counting verifier: nothing here sleeps or times anything.
  */
 import { after, before, beforeEach, describe, test } from "node:test";
