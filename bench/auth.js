@@ -7,21 +7,9 @@
 // Usage: node bench/auth.js [--duration 10] [--connections 10] [--rounds 3]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
-import { freePort, get, nodeLoad, root, startServer, stopServer, wrk } from "./lib.js";
+import { freePort, get, loadSetup, medianRun, root, startServer, stopServer } from "./lib.js";
 
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "10" },
-    rounds: { type: "string", default: "3" },
-  },
-});
-const DURATION = Number(opts.duration);
-const CONNECTIONS = Number(opts.connections);
-const ROUNDS = Math.max(1, Number(opts.rounds));
-const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
+const { rounds: ROUNDS, describe, load } = loadSetup();
 
 // The seed metadata (test/fixtures/seed.ts): one account whose password is "password!", Basic auth for the
 // whole site, and the database visible to signed-in actors only.
@@ -48,9 +36,6 @@ const PATHS = [
   { name: "row JSON", path: "/bigmac/bigmac/2020-01-14,CHE.json" },
 ];
 
-const load = (url, headers) =>
-  haveWrk ? wrk(url, { connections: CONNECTIONS, duration: DURATION, headers }) : nodeLoad([url], { connections: CONNECTIONS, seconds: DURATION, headers });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const serveArgs = (port) => ["bin/almanac.js", "serve", "demo/bigmac.db", "--host", "127.0.0.1", "-p", String(port)];
 
 const [p1, p2] = [await freePort(), await freePort()];
@@ -60,7 +45,7 @@ try {
   // The set-up is what it claims: anonymous requests are refused, the credentials are accepted.
   const refused = await get(guarded.base + PATHS[0].path);
   if (refused.status !== 401) throw new Error(`an anonymous request to the protected server answered ${refused.status}, not 401`);
-  console.log(`Password protection (${haveWrk ? "wrk" : "in-process load"}, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds, medians)`);
+  console.log(`Password protection (${describe})`);
   console.log("request     | anonymous, open req/s | Basic, protected req/s | ratio | open p50 ms | Basic p50 ms");
   for (const { name, path } of PATHS) {
     const a = await get(open.base + path);
@@ -72,10 +57,7 @@ try {
       rounds.open.push(await load(open.base + path));
       rounds.guarded.push(await load(guarded.base + path, CREDENTIALS));
     }
-    const pick = (k) => {
-      const m = median(rounds[k].map((r) => r.rps));
-      return rounds[k].find((r) => r.rps === m);
-    };
+    const pick = (k) => medianRun(rounds[k]);
     const x = pick("open");
     const y = pick("guarded");
     console.log(

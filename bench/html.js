@@ -1,21 +1,9 @@
 // The table page as HTML beside its JSON twin, in the same run, on the demo database (issue 4's target:
 // HTML at least 50% of the JSON rate). Run by hand after `npm run build` and `node demo/build.js`.
 // Usage: node bench/html.js [--duration 10] [--connections 10] [--rounds 3]
-import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
-import { freePort, get, nodeLoad, startServer, stopServer, wrk } from "./lib.js";
+import { freePort, get, loadSetup, medianRun, startServer, stopServer } from "./lib.js";
 
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "10" },
-    rounds: { type: "string", default: "3" },
-  },
-});
-const DURATION = Number(opts.duration);
-const CONNECTIONS = Number(opts.connections);
-const ROUNDS = Math.max(1, Number(opts.rounds));
-const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
+const { rounds: ROUNDS, describe, load } = loadSetup();
 
 // Pages a visitor opens: the default table page (100 rows, count, suggested facets), a filtered and
 // faceted one, and a row page. Each is paired with its JSON twin (same query string).
@@ -34,8 +22,6 @@ function jsonTwin(path, extra) {
   return `${p}.json${args ? `?${args}` : ""}`;
 }
 
-const load = (url) => (haveWrk ? wrk(url, { connections: CONNECTIONS, duration: DURATION }) : nodeLoad([url], { connections: CONNECTIONS, seconds: DURATION }));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 const port = await freePort();
 const server = await startServer(
@@ -44,7 +30,7 @@ const server = await startServer(
   port,
 );
 try {
-  console.log(`HTML vs JSON on the demo database (${haveWrk ? "wrk" : "in-process load"}, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds, medians)`);
+  console.log(`HTML vs JSON on the demo database (${describe})`);
   console.log("page                 | HTML req/s | JSON req/s | HTML/JSON | HTML p50 ms | JSON p50 ms | HTML bytes | JSON bytes");
   for (const page of PAGES) {
     const urls = { html: server.base + page.path, json: server.base + jsonTwin(page.path, page.jsonArgs) };
@@ -57,10 +43,7 @@ try {
     const rounds = { html: [], json: [] };
     // Alternate the two so that noise on this shared machine hits both.
     for (let i = 0; i < ROUNDS; i++) for (const k of ["html", "json"]) rounds[k].push(await load(urls[k]));
-    const pick = (k) => {
-      const m = median(rounds[k].map((r) => r.rps));
-      return rounds[k].find((r) => r.rps === m);
-    };
+    const pick = (k) => medianRun(rounds[k]);
     const h = pick("html");
     const j = pick("json");
     console.log(

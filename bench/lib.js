@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
@@ -145,4 +146,39 @@ export function wrk(url, { threads = "1", connections = 10, duration = 10, heade
     p99: lat(99),
     errors: Number(errors?.[1] ?? 0) + (socket ? socket.slice(1).reduce((x, y) => x + Number(y), 0) : 0),
   };
+}
+
+/**
+ * The options the comparison benchmarks share (`--duration`, `--connections`, `--rounds`, plus `extra`
+ * parseArgs options) and a load function: wrk when it is installed, else the in-process load generator.
+ */
+export function loadSetup(extra = {}) {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: "string", default: "10" },
+      connections: { type: "string", default: "10" },
+      rounds: { type: "string", default: "3" },
+      ...extra,
+    },
+  });
+  const duration = Number(values.duration);
+  const connections = Number(values.connections);
+  const rounds = Math.max(1, Number(values.rounds));
+  const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
+  return {
+    values,
+    duration,
+    connections,
+    rounds,
+    /** "wrk, 10 connections, 10 s x 3 rounds, medians" */
+    describe: `${haveWrk ? "wrk" : "in-process load"}, ${connections} connections, ${duration} s x ${rounds} rounds, medians`,
+    load: (url, headers) =>
+      haveWrk ? wrk(url, { connections, duration, headers }) : nodeLoad([url], { connections, seconds: duration, headers }),
+  };
+}
+
+/** The run with the median requests/s of several. */
+export function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
 }

@@ -6,23 +6,10 @@
 // Usage: node bench/plugins.js [--duration 10] [--connections 10] [--rounds 3] [--plugins 10]
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { spawnSync } from "node:child_process";
-import { parseArgs } from "node:util";
-import { freePort, get, nodeLoad, root, startServer, stopServer, wrk } from "./lib.js";
+import { freePort, get, loadSetup, medianRun, root, startServer, stopServer } from "./lib.js";
 
-const { values: opts } = parseArgs({
-  options: {
-    duration: { type: "string", default: "10" },
-    connections: { type: "string", default: "10" },
-    rounds: { type: "string", default: "3" },
-    plugins: { type: "string", default: "10" },
-  },
-});
-const DURATION = Number(opts.duration);
-const CONNECTIONS = Number(opts.connections);
-const ROUNDS = Math.max(1, Number(opts.rounds));
-const PLUGINS = Number(opts.plugins);
-const haveWrk = spawnSync("wrk", ["--version"]).error === undefined;
+const { values, rounds: ROUNDS, describe, load } = loadSetup({ plugins: { type: "string", default: "10" } });
+const PLUGINS = Number(values.plugins);
 
 const NOOP = `export default {
   actor_from_request: () => null,
@@ -50,8 +37,6 @@ const PATHS = [
   { name: "row JSON", path: "/bigmac/bigmac/2020-01-14,CHE.json" },
 ];
 
-const load = (url) => (haveWrk ? wrk(url, { connections: CONNECTIONS, duration: DURATION }) : nodeLoad([url], { connections: CONNECTIONS, seconds: DURATION }));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const serveArgs = (port) => ["bin/almanac.js", "serve", "demo/bigmac.db", "-m", "demo/metadata.json", "-c", "demo/datasette.yaml", "--host", "127.0.0.1", "-p", String(port)];
 
 const [p1, p2] = [await freePort(), await freePort()];
@@ -60,7 +45,7 @@ const many = await startServer(`${PLUGINS} no-op plugins`, [...serveArgs(p2), "-
 try {
   const listed = JSON.parse((await get(`${many.base}/-/plugins.json`)).body).filter((p) => p.name.startsWith("noop")).length;
   if (listed !== PLUGINS) throw new Error(`expected ${PLUGINS} no-op plugins, /-/plugins.json lists ${listed}`);
-  console.log(`Plugin hook overhead (${haveWrk ? "wrk" : "in-process load"}, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds, medians)`);
+  console.log(`Plugin hook overhead (${describe})`);
   console.log(`request         | none req/s | ${String(PLUGINS).padStart(2)} no-op req/s | ratio | none p50 ms | no-op p50 ms`);
   for (const { name, path } of PATHS) {
     for (const s of [none, many]) {
@@ -73,10 +58,7 @@ try {
       rounds.none.push(await load(none.base + path));
       rounds.many.push(await load(many.base + path));
     }
-    const pick = (k) => {
-      const m = median(rounds[k].map((r) => r.rps));
-      return rounds[k].find((r) => r.rps === m);
-    };
+    const pick = (k) => medianRun(rounds[k]);
     const a = pick("none");
     const b = pick("many");
     console.log(
