@@ -112,8 +112,13 @@ function loadFailure(name: string, source: string, err: unknown): StartupError {
 
 /** Every plugin file directly in `dir` (`.js`, `.mjs`, `.ts`, `.mts`), in name order, imported and checked. */
 export async function loadPluginsDir(dir: string): Promise<LoadedPlugin[]> {
-  const files = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && PLUGIN_FILE.test(e.name))
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile());
+  // A Datasette plugins folder holds Python: say why those files are not loaded rather than pass them over.
+  for (const e of entries.filter((e) => e.name.endsWith(".py")).sort((a, b) => a.name.localeCompare(b.name))) {
+    process.stderr.write(`almanac: --plugins-dir: ${e.name} is not loaded — Datasette's Python plugins do not run in Almanac; plugins are JavaScript or TypeScript modules (docs/plugins.md)\n`);
+  }
+  const files = entries
+    .filter((e) => PLUGIN_FILE.test(e.name))
     .map((e) => e.name)
     .sort();
   const out: LoadedPlugin[] = [];

@@ -1,15 +1,5 @@
 /** @module Helpers for the plugin-hooks-*.test.ts files: plugin files in a temp --plugins-dir, and what the server logs. */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { tempDir } from "../fixtures/server.js";
-
-/** A fresh --plugins-dir holding these files (name → source). */
-export function pluginsDir(files: Record<string, string>): string {
-  const dir = join(tempDir(), "plugins");
-  mkdirSync(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
-}
+export { pluginsDir } from "../fixtures/server.js";
 
 /** Run `fn` and return what was written to stderr meanwhile (the server runs in this process), and its result. */
 export async function withStderr<T>(fn: () => Promise<T>): Promise<{ result: T; stderr: string }> {

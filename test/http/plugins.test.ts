@@ -115,3 +115,15 @@ test("a page hook that throws fails the page with a 500 (the log names the plugi
   assert.match(body, /Server error/);
   assert.doesNotMatch(body, /menu bug/);
 });
+
+test("a Datasette plugins folder's Python files are named as not loaded, and start-up goes on", async () => {
+  const { withStderr } = await import("./plugin-hooks-fixtures.js");
+  const dir = pluginsDir({ "my_plugin.py": "from datasette import hookimpl\n", "ok.mjs": "export default { version: '1' };" });
+  const { result: s, stderr } = await withStderr(() => startServer({ databases: [{ path: db, immutable: false }], pluginsDir: dir }));
+  try {
+    assert.match(stderr, /almanac: --plugins-dir: my_plugin\.py is not loaded — Datasette's Python plugins do not run in Almanac/);
+    assert.deepEqual((await s.json("/-/plugins.json")).body.map((p: { name: string }) => p.name), ["ok"]);
+  } finally {
+    await s.close();
+  }
+});
