@@ -71,7 +71,7 @@ function serviceEnvironment(secret: string, env: Record<string, string>): string
 }
 
 async function currentProject(io: Io): Promise<string> {
-  const { code, stdout } = await runTool("gcloud", ["config", "get-value", "project"], { io, capture: true });
+  const { code, stdout } = await runTool("gcloud", ["config", "get-value", "project"], { io, capture: true, quiet: true });
   const project = stdout.trim();
   if (code !== 0 || project === "" || project === "(unset)") {
     throw new StartupError("no Google Cloud project is set: run gcloud config set project PROJECT_ID, or pass --artifact-project");
