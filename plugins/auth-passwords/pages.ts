@@ -5,7 +5,7 @@
  * when the page's script cannot run). Both forms refuse to be framed (clickjacking); the core refuses
  * cross-site posts (CSRF).
  */
-import { INFO, addMessage, hashPassword, redirect, renderTemplate, signIn, type Almanac, type AlmanacRequest, type Reply } from "../../src/plugins/api.js";
+import { INFO, NO_FRAMING, addMessage, hashPassword, redirect, renderTemplate, signIn, type Almanac, type AlmanacRequest, type Reply } from "../../src/plugins/api.js";
 import { NAME, clientAddress, type PasswordConfig } from "./config.js";
 import { FailureLog, clientKey, tooManyAttempts, type PasswordGuard } from "./guard.js";
 
@@ -22,7 +22,6 @@ export const TOOL_HASHES_PER_ADDRESS = 30;
 export const TOOL_WINDOW_MS = 15 * 60 * 1000;
 
 /** Pages with a form that signs in or handles a password may not be framed by any site. */
-const FORM_HEADERS = { "content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY" };
 
 /**
  * `next` if it is a path on this site (a single leading `/`, no `//` or backslash, no control character, no
@@ -46,7 +45,7 @@ function staticUrl(almanac: Almanac, file: string): string {
 
 async function page(almanac: Almanac, req: AlmanacRequest, template: string, context: Record<string, unknown>, status = 200, headers: Record<string, string> = {}): Promise<Reply> {
   const reply = await renderTemplate(almanac, req, template, { stylesheet: staticUrl(almanac, "auth-passwords.css"), ...context }, status);
-  Object.assign(reply.headers, FORM_HEADERS, headers);
+  Object.assign(reply.headers, NO_FRAMING, headers);
   return reply;
 }
 

@@ -73,6 +73,9 @@ export function html(body: string, status = 200, headers: Record<string, string>
   return { status, headers: { "content-type": "text/html; charset=utf-8", ...headers }, body };
 }
 
+/** For pages whose forms change state: no other site may frame them (clickjacking). */
+export const NO_FRAMING: Readonly<Record<string, string>> = { "content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY" };
+
 /** A redirect to a same-site path: leading runs of `/` and `\` collapse so the target can never be another host. */
 export function redirect(location: string, status = 302): Reply {
   const safe = location.replace(/^[/\\]+/, "/");

@@ -62,7 +62,7 @@ export const ROUTES: Route[] = [
   { name: "actions", pattern: new RegExp(`^/-/actions${JSON_ONLY}$`), methods: GET, handler: actionsPage },
   { name: "allow-debug", pattern: /^\/-\/allow-debug$/, methods: GET, handler: allowDebugPage },
   { name: "jump", pattern: new RegExp(`^/-/jump${JSON_ONLY}$`), methods: GET, handler: jumpPage },
-  { name: "messages", pattern: /^\/-\/messages$/, methods: GET, handler: messagesDebugPage },
+  { name: "messages", pattern: /^\/-\/messages$/, methods: ["GET", "POST"], handler: messagesDebugPage },
   { name: "schema", pattern: /^\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: instanceSchemaPage },
   { name: "database", pattern: new RegExp(`^/(?<db>[^/.]+)${FMT}$`), methods: GET, handler: databasePage },
   { name: "database-schema", pattern: /^\/(?<db>[^/.]+)\/-\/schema(?:\.(?<format>json|md))?$/, methods: GET, handler: databaseSchemaPage },

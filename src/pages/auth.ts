@@ -14,14 +14,13 @@ import { createToken, TOKEN_PREFIX } from "../auth/tokens.js";
 import { Forbidden } from "../http/errors.js";
 import { addMessage, INFO, WARNING } from "../http/messages.js";
 import type { AlmanacRequest } from "../http/request.js";
-import { redirect, type Reply } from "../http/response.js";
+import { NO_FRAMING, redirect, type Reply } from "../http/response.js";
 import { tildeDecode, tildeEncode } from "../http/tilde.js";
 import { renderPage, urlsFor } from "../render/html.js";
 import { canViewTable } from "./common.js";
 import { storedQueries } from "./database.js";
 
 /** Headers for a page holding a form that changes state: it may not be framed (clickjacking). */
-export const NO_FRAMING: Readonly<Record<string, string>> = { "content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY" };
 
 // ---------------------------------------------------------------------------------------------------------
 // --root: a one-time sign-in link

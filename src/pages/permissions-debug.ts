@@ -13,9 +13,8 @@ import { ACTION_KINDS, ACTIONS, alsoRequires, type Action, type Actor, type Reso
 import { abbreviate } from "../auth/restrictions.js";
 import { BadRequest, HttpError, NotFound } from "../http/errors.js";
 import type { AlmanacRequest } from "../http/request.js";
-import { json, type Reply } from "../http/response.js";
+import { NO_FRAMING, json, type Reply } from "../http/response.js";
 import { renderJsonPage, renderPage } from "../render/html.js";
-import { NO_FRAMING } from "./auth.js";
 import { ensure } from "./common.js";
 import { storedQueries } from "./database.js";
 

@@ -15,7 +15,7 @@ export type { AlmanacRequest } from "../http/request.js";
 export type { Reply, StreamedBody } from "../http/response.js";
 export type { FacetType } from "../query/facets.js";
 export { HttpError, BadRequest, NotFound, Forbidden } from "../http/errors.js";
-export { json, text, html, redirect } from "../http/response.js";
+export { json, text, html, redirect, NO_FRAMING } from "../http/response.js";
 export { escapeHtml } from "../render/escape.js";
 export { quoteIdentifier } from "../sql/index.js";
 export { signIn, signOut, DEFAULT_SESSION_SECONDS } from "../auth/actors.js";

@@ -85,7 +85,7 @@ test("redirects keep the prefix", async () => {
 test("the messages form and its redirect carry the prefix; the cookie stays at Path=/", async () => {
   const form = await (await server.get(`${PREFIX}-/messages`)).text();
   assert.match(form, /action="\/prefix\/-\/messages"/);
-  const r = await server.get(`${PREFIX}-/messages?message=hi`, { headers: { "sec-fetch-site": "same-origin" } });
+  const r = await server.get(`${PREFIX}-/messages`, { method: "POST", headers: { "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" }, body: "message=hi" });
   assert.equal(r.headers.get("location"), PREFIX);
   assert.match(r.headers.get("set-cookie")!, /; Path=\/;/);
 });

@@ -65,18 +65,23 @@ test("a forged, foreign or malformed cookie shows nothing and is cleared", async
   }
 });
 
+/** The messages form, posted as a browser on this site would (the server's CSRF check reads Sec-Fetch-Site). */
+function post(fields: Record<string, string>, headers: Record<string, string> = { "sec-fetch-site": "same-origin" }) {
+  return server.get("/-/messages", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(fields).toString() });
+}
+
 test("/-/messages shows a labelled form", async () => {
   const r = await server.get("/-/messages");
   assert.equal(r.status, 200);
   const html = await r.text();
-  assert.match(html, /<form class="core messages-debug-form" action="\/-\/messages" method="get">/);
+  assert.match(html, /<form class="core messages-debug-form" action="\/-\/messages" method="post">/);
   assert.match(html, /<label for="message-text">Message<\/label>/);
   assert.match(html, /<label for="message-type">Type<\/label>/);
   for (const v of ["INFO", "WARNING", "ERROR", "all"]) assert.ok(html.includes(`<option value="${v}">`), v);
 });
 
 test("submitting the form from this site adds the message and redirects home, where it shows once", async () => {
-  const r = await server.get("/-/messages?message=Hello+%3Cthere%3E&message_type=WARNING", { headers: { "sec-fetch-site": "same-origin" } });
+  const r = await post({ message: "Hello <there>", message_type: "WARNING" });
   assert.equal(r.status, 302);
   assert.equal(r.headers.get("location"), "/");
   const setCookie = r.headers.get("set-cookie")!;
@@ -90,24 +95,27 @@ test("submitting the form from this site adds the message and redirects home, wh
 
 test("message_type=all adds one of each; messages already queued are kept", async () => {
   const earlier = signer.sign([["first", 1]], "messages");
-  const r = await server.get("/-/messages?message=x&message_type=all", { headers: { ...cookieOf(earlier), "sec-fetch-site": "same-origin" } });
+  const r = await post({ message: "x", message_type: "all" }, { ...cookieOf(earlier), "sec-fetch-site": "same-origin" });
   const value = r.headers.get("set-cookie")!.split(";")[0].slice("ds_messages=".length);
   assert.deepEqual(signer.unsign(value, "messages"), [["first", 1], ["x", 1], ["x", 2], ["x", 3]]);
 });
 
 test("an empty message goes back to the form with an error message; an unknown type is a 400", async () => {
-  const r = await server.get("/-/messages?message=&message_type=INFO", { headers: { "sec-fetch-site": "same-origin" } });
+  const r = await post({ message: "", message_type: "INFO" });
   assert.equal(r.status, 302);
   assert.equal(r.headers.get("location"), "/-/messages");
   const value = r.headers.get("set-cookie")!.split(";")[0].slice("ds_messages=".length);
   assert.deepEqual(signer.unsign(value, "messages"), [["Type a message to add", 3]]);
-  assert.equal((await server.get("/-/messages?message=x&message_type=DEBUG", { headers: { "sec-fetch-site": "same-origin" } })).status, 400);
+  assert.equal((await post({ message: "x", message_type: "DEBUG" })).status, 400);
 });
 
-test("a HEAD request never adds a message", async () => {
-  const r = await server.get("/-/messages?message=x", { method: "HEAD", headers: { "sec-fetch-site": "same-origin" } });
-  assert.equal(r.status, 200);
-  assert.equal(r.headers.get("set-cookie"), null);
+test("GET and HEAD never add a message (the form posts), and the form cannot be framed", async () => {
+  for (const method of ["GET", "HEAD"]) {
+    const r = await server.get("/-/messages?message=x", { method, headers: { "sec-fetch-site": "same-origin" } });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("set-cookie"), null);
+    assert.equal(r.headers.get("content-security-policy"), "frame-ancestors 'none'");
+  }
 });
 
 test("another site cannot plant messages: cross-site requests are refused", async () => {
@@ -116,17 +124,16 @@ test("another site cannot plant messages: cross-site requests are refused", asyn
     { "sec-fetch-site": "same-site" },
     { origin: "https://evil.example" },
     { origin: "null" },
-    { referer: "https://evil.example/page" },
   ];
   for (const headers of cases) {
-    const r = await server.get("/-/messages?message=Your+session+expired&message_type=ERROR", { headers });
+    const r = await post({ message: "Your session expired", message_type: "ERROR" }, headers);
     assert.equal(r.status, 403, JSON.stringify(headers));
     assert.equal(r.headers.get("set-cookie"), null, JSON.stringify(headers));
   }
   const host = new URL(server.url).host;
-  const sameSite: Record<string, string>[] = [{ origin: `http://${host}` }, { referer: `http://${host}/-/messages` }, {}];
+  const sameSite: Record<string, string>[] = [{ origin: `http://${host}` }, {}];
   for (const headers of sameSite) {
-    const r = await server.get("/-/messages?message=ok", { headers });
+    const r = await post({ message: "ok" }, headers);
     assert.equal(r.status, 302, JSON.stringify(headers));
   }
 });
@@ -146,7 +153,7 @@ test("without a configured secret, cookies still round-trip within the process",
   const path = makeDatabase(join(tempDir(), "y.db"), "create table t (id integer primary key)");
   const random = await startServer({ databases: [{ path, immutable: false }] });
   try {
-    const r = await random.get("/-/messages?message=hi", { headers: { "sec-fetch-site": "same-origin" } });
+    const r = await random.get("/-/messages", { method: "POST", headers: { "sec-fetch-site": "same-origin", "content-type": "application/x-www-form-urlencoded" }, body: "message=hi" });
     const value = r.headers.get("set-cookie")!.split(";")[0].slice("ds_messages=".length);
     assert.throws(() => signer.unsign(value, "messages"));
     assert.deepEqual(shownMessages(await (await random.get("/", { headers: cookieOf(value) })).text()), ["message-info:hi"]);
