@@ -14,7 +14,7 @@ import type { InstanceConfig } from "../config/options.js";
 import type { Settings } from "../config/settings.js";
 import { configRuleTemplates, rulesForActor } from "./allow.js";
 import { abbreviate, restrictionAllows } from "./restrictions.js";
-import type { Answer, PluginManager } from "../plugins/manager.js";
+import { PluginError, isThenable, type PluginManager } from "../plugins/manager.js";
 
 export const ACTIONS = [
   "view-instance", "permissions-debug", "debug-menu", "view-database", "view-database-download", "execute-sql",
@@ -52,8 +52,13 @@ const ALSO_REQUIRES: Partial<Record<Action, Action>> = {
 };
 
 type RuleSet = Map<Action, Rule[]>;
+/** One actor's plugin rules in one request: async hooks' gathered up front, the others' as checks ask. */
+interface PluginRuleSets {
+  eager: RuleSet;
+  lazy: RuleSet;
+}
+const NO_RULE_LIST: Rule[] = [];
 const ROOT_RULE: Rule = { database: null, child: null, allow: true, reason: "--root: the root actor may do everything", source: "root" };
-const NO_RULES: RuleSet = new Map();
 
 const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
@@ -94,10 +99,12 @@ export class PermissionResolver {
   /** Configuration rules met with an actor, remembered per actor object (the configuration never changes). */
   private readonly configFor = new WeakMap<object, RuleSet>();
   private readonly configForAnonymous: RuleSet = new Map();
-  /** Plugin rules gathered for this request's actor (actors are fresh objects per request) … */
-  private readonly prepared = new WeakMap<object, RuleSet>();
+  /** The plugins asked for rules (set by prepare, once some plugin implements permission_rules). */
+  private plugins: PluginManager | null = null;
+  /** Plugin rules for this request's actor (actors are fresh objects per request) … */
+  private readonly fromPlugins = new WeakMap<object, PluginRuleSets>();
   /** … and for the anonymous actor, asked on every page to mark private resources. */
-  private anonymous: RuleSet = NO_RULES;
+  private anonymous: PluginRuleSets = { eager: new Map(), lazy: new Map() };
 
   constructor(
     settings: Settings,
@@ -118,38 +125,59 @@ export class PermissionResolver {
   }
 
   /**
-   * Gather plugins' `permission_rules` for this actor (and the anonymous one) before a request's checks.
+   * Ready plugins' `permission_rules` for a request's actor (and the anonymous one). Synchronous hooks — the
+   * usual kind — are asked later, only for the actions the request's checks need; a hook declared `async`
+   * cannot be awaited in the middle of a check, so its rules for every action are gathered here.
    * Costs nothing when no plugin implements the hook.
    */
   prepare(plugins: PluginManager, actor: Actor): void | Promise<void> {
     if (!plugins.implements("permission_rules")) return;
-    const pending: Promise<unknown>[] = [];
-    const gather = (who: Actor): RuleSet => {
-      const set: RuleSet = new Map();
+    this.plugins = plugins;
+    // Fresh each request: a plugin's answers may change from one request to the next.
+    const anonymous: PluginRuleSets = { eager: new Map(), lazy: new Map() };
+    const forActor: PluginRuleSets | null = actor ? { eager: new Map(), lazy: new Map() } : null;
+    this.anonymous = anonymous;
+    if (actor && forActor) this.fromPlugins.set(actor, forActor);
+    const asyncPlugins = plugins.implementing("permission_rules").filter((p) => p.plugin.permission_rules?.constructor.name === "AsyncFunction");
+    if (!asyncPlugins.length) return;
+    const pending: Promise<void>[] = [];
+    for (const [who, sets] of [[null, anonymous], [actor, forActor]] as const) {
+      if (!sets) continue;
       for (const action of ACTIONS) {
-        const keep = (answers: Answer<"permission_rules">[]) => {
-          const rules: Rule[] = [];
-          for (const { plugin, value } of answers) {
-            if (!Array.isArray(value)) throw new Error(`plugin ${plugin}: permission_rules must return a list of rules`);
-            for (const r of value) rules.push(checkRule(r, plugin));
-          }
-          if (rules.length) set.set(action, rules);
-        };
-        // Synchronous hooks (the usual kind) are gathered without a promise per action.
-        const answers = plugins.gather("permission_rules", { almanac: plugins.almanac!, actor: who, action });
-        if (Array.isArray(answers)) keep(answers);
-        else pending.push(answers.then(keep));
+        const ctx = { almanac: plugins.almanac!, actor: who, action };
+        pending.push(
+          Promise.all(asyncPlugins.map(async (p) => ({ plugin: p.name, value: await plugins.call(p, "permission_rules", ctx) }))).then((answers) => {
+            const rules = checkedRules(answers);
+            if (rules.length) sets.eager.set(action, rules);
+          }),
+        );
       }
-      return set;
-    };
-    const forAnonymous = gather(null);
-    const forActor = actor ? gather(actor) : null;
-    const commit = () => {
-      this.anonymous = forAnonymous;
-      if (actor && forActor) this.prepared.set(actor, forActor);
-    };
-    if (!pending.length) return commit();
-    return Promise.all(pending).then(commit);
+    }
+    return Promise.all(pending).then(() => undefined);
+  }
+
+  /** Plugins' rules for `action`: the async plugins' gathered by prepare, the others' asked now (once per request). */
+  private pluginRules(actor: Actor, action: Action): Rule[] {
+    const plugins = this.plugins;
+    if (!plugins) return NO_RULE_LIST;
+    let sets = actor ? this.fromPlugins.get(actor) : this.anonymous;
+    // An actor object that was not prepared (a debug page checking someone else): synchronous hooks still answer.
+    if (!sets) this.fromPlugins.set(actor!, (sets = { eager: new Map(), lazy: new Map() }));
+    let rules = sets.lazy.get(action);
+    if (!rules) {
+      const answers: { plugin: string; value: unknown }[] = [];
+      for (const p of plugins.implementing("permission_rules")) {
+        if (p.plugin.permission_rules?.constructor.name === "AsyncFunction") continue;
+        const value = plugins.call(p, "permission_rules", { almanac: plugins.almanac!, actor, action });
+        if (isThenable(value)) {
+          throw new PluginError(p.name, "permission_rules", new Error("it returned a promise without being declared async: declare it async so its rules are gathered before the request's checks"));
+        }
+        answers.push({ plugin: p.name, value });
+      }
+      rules = [...(sets.eager.get(action) ?? []), ...checkedRules(answers)];
+      sets.lazy.set(action, rules);
+    }
+    return rules;
   }
 
   /** The configuration's rules for this actor and action. */
@@ -167,7 +195,7 @@ export class PermissionResolver {
   rules(actor: Actor, action: Action): Rule[] {
     const defaults = this.defaults.get(action) ?? [];
     const fromConfig = this.configRules(actor, action);
-    const fromPlugins = (actor ? this.prepared.get(actor) : this.anonymous)?.get(action) ?? [];
+    const fromPlugins = this.pluginRules(actor, action);
     const root = this.rootEnabled && actor?.id === "root" ? [ROOT_RULE] : [];
     if (!fromConfig.length && !fromPlugins.length && !root.length) return defaults;
     return [...defaults, ...root, ...fromConfig, ...fromPlugins];
@@ -265,6 +293,17 @@ export interface Explanation {
 /** The action another action also requires (`execute-sql` needs `view-database`, …), or null. */
 export function alsoRequires(action: Action): Action | null {
   return ALSO_REQUIRES[action] ?? null;
+}
+
+/** Plugins' answers as rules: null adds none, anything but a list of well-formed rules is the plugin's error. */
+function checkedRules(answers: { plugin: string; value: unknown }[]): Rule[] {
+  const rules: Rule[] = [];
+  for (const { plugin, value } of answers) {
+    if (value === null || value === undefined) continue;
+    if (!Array.isArray(value)) throw new PluginError(plugin, "permission_rules", new Error("it must return a list of rules"));
+    for (const r of value) rules.push(checkRule(r, plugin));
+  }
+  return rules;
 }
 
 /** A plugin's rule, checked: a malformed one is the plugin's error, named, never a silent allow. */

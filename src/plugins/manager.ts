@@ -29,7 +29,7 @@ export interface Answer<K extends HookName> {
   value: HookAnswer<K>;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
 }
 
@@ -132,7 +132,7 @@ export class PluginManager {
    * promise — many plugins answer null to most calls). An HttpError is the plugin's answer (a 401, a 403…);
    * anything else it throws is its failure, named.
    */
-  private call<K extends HookName>(p: LoadedPlugin, hook: K, ctx: HookArg<K>): unknown {
+  call<K extends HookName>(p: LoadedPlugin, hook: K, ctx: HookArg<K>): unknown {
     const fail = (err: unknown): never => {
       if (err instanceof HttpError) throw err;
       throw new PluginError(p.name, hook, err);

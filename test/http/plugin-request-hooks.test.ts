@@ -79,10 +79,26 @@ const PLUGINS = {
       track_event({ event }) { seen.push(event); },
     };`,
   "f-events-broken.mjs": `export default { track_event() { throw new Error("event sink down"); } };`,
+  // An async hook (a role looked up somewhere slow): its rules are gathered before the request's checks.
+  "g-async-rules.mjs": `
+    export default {
+      async permission_rules({ actor, action }) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (action !== "view-table") return null;
+        return [{ database: "data", child: "later", allow: actor?.id === "ana", reason: "looked up" }];
+      },
+    };`,
+  // A synchronous-looking hook that hands back a promise: refused by name, never taken as "no rules".
+  "h-sneaky-rules.mjs": `
+    export default {
+      permission_rules({ actor }) {
+        return actor?.id === "sneaky" ? Promise.resolve([{ allow: true }]) : null;
+      },
+    };`,
 };
 
 before(async () => {
-  db = makeDatabase(join(tempDir(), "data.db"), "create table t (id integer primary key); insert into t values (1); create table secret (id integer primary key); insert into secret values (42);");
+  db = makeDatabase(join(tempDir(), "data.db"), "create table t (id integer primary key); insert into t values (1); create table secret (id integer primary key); insert into secret values (42); create table later (id integer primary key);");
   server = await startServer({ databases: [{ path: db, immutable: false }], pluginsDir: pluginsDir(PLUGINS), settings: { default_allow_sql: false } });
 });
 after(async () => server.close());
@@ -111,7 +127,7 @@ test("permission_rules: a child-level rule beats the global default, per actor, 
   const anonymousTables = (await server.json("/data.json")).body.tables.map((t: { name: string }) => t.name);
   assert.deepEqual(anonymousTables, ["t"], "the database page lists only what the actor may see");
   const anaTables = (await server.json("/data.json", { headers: { "x-test-user": "ana" } })).body.tables;
-  assert.deepEqual(anaTables.map((t: { name: string; private: boolean }) => [t.name, t.private]), [["secret", true], ["t", false]], "ana sees it, marked private");
+  assert.deepEqual(anaTables.map((t: { name: string; private: boolean }) => [t.name, t.private]), [["later", true], ["secret", true], ["t", false]], "ana sees them, marked private");
 });
 
 test("permission_rules: a database-level allow overrides a global deny (default_allow_sql off), for that actor only", async () => {
@@ -119,6 +135,18 @@ test("permission_rules: a database-level allow overrides a global deny (default_
   const r = await server.json("/data/-/query.json?sql=select+1+as+n&_shape=array", { headers: { "x-test-user": "ana" } });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, [{ n: 1 }]);
+});
+
+test("permission_rules declared async: gathered before the checks, and applied like any other", async () => {
+  assert.equal((await server.json("/data/later.json")).status, 403);
+  assert.equal((await server.json("/data/later.json", { headers: { "x-test-user": "ana" } })).status, 200);
+  const tables = (await server.json("/data.json", { headers: { "x-test-user": "ana" } })).body.tables.map((t: { name: string }) => t.name);
+  assert.ok(tables.includes("later"));
+  assert.ok(!(await server.json("/data.json")).body.tables.some((t: { name: string }) => t.name === "later"));
+});
+
+test("a permission_rules hook that returns a promise without being declared async is a 500 naming it", async () => {
+  assert.equal((await server.json("/data.json", { headers: { "x-test-user": "sneaky" } })).status, 500);
 });
 
 test("permission_rules: a malformed rule is the plugin's error (a 500), never a silent allow", async () => {
