@@ -8,11 +8,7 @@ export function withDefaultCommand(argv: string[], commands: ReadonlySet<string>
   return ["serve", ...argv];
 }
 
-/** Joins a KEY VALUE pair into the one value commander sees for `--setting`. */
-export function encodePair(key: string, value: string): string {
-  return JSON.stringify([key, value]);
-}
-
+/** The values of one use of a multi-value option, as joinTuples joined them (`["KEY","VALUE"]`). */
 export function decodePair(encoded: string): [string, string] {
   return JSON.parse(encoded) as [string, string];
 }

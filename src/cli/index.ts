@@ -32,13 +32,18 @@ function portArg(value: string): number {
   }
 }
 
-function settingArg(value: string, previous: [string, string][] = []): [string, string][] {
-  try {
-    return [...previous, decodePair(value)];
-  } catch {
-    throw new InvalidArgumentError("-s/--setting needs two values: KEY VALUE");
-  }
+/** Parses a repeatable multi-value option that joinTuples has joined into one JSON array per use. */
+function tupleArg<T extends string[]>(message: string) {
+  return (value: string, previous: T[] = []): T[] => {
+    try {
+      return [...previous, decodePair(value) as string[] as T];
+    } catch {
+      throw new InvalidArgumentError(message);
+    }
+  };
 }
+
+const settingArg = tupleArg<[string, string]>("-s/--setting needs two values: KEY VALUE");
 
 /** commander prints "error: …" possibly over two lines; Almanac prints one line starting "almanac: ". */
 function oneLine(message: string): string {
@@ -109,13 +114,6 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
       setExit(await runInspect(files, opts, io));
     });
 
-  const tuple = (label: string) => (value: string, previous: string[][] = []) => {
-    try {
-      return [...previous, JSON.parse(value) as string[]];
-    } catch {
-      throw new InvalidArgumentError(`needs ${label}`);
-    }
-  };
   program
     .command("create-token")
     .description("Create a signed API token for the actor ID (send it as Authorization: Bearer <token>)")
@@ -124,8 +122,8 @@ function buildProgram(io: Io, setExit: (code: number) => void, deps: ServeDeps &
     .option("--secret <secret>", "the server's secret (env ALMANAC_SECRET, DATASETTE_SECRET)")
     .option("-e, --expires-after <seconds>", "token expires after this many seconds")
     .option("-a, --all <action>", "restrict the token to this action everywhere (repeatable)", collect)
-    .option("-d, --database <db action>", "restrict the token to this action on this database (repeatable)", tuple("two values: DB ACTION"))
-    .option("-r, --resource <db resource action>", "restrict the token to this action on this table, view or query (repeatable)", tuple("three values: DB RESOURCE ACTION"))
+    .option("-d, --database <db action>", "restrict the token to this action on this database (repeatable)", tupleArg("needs two values: DB ACTION"))
+    .option("-r, --resource <db resource action>", "restrict the token to this action on this table, view or query (repeatable)", tupleArg("needs three values: DB RESOURCE ACTION"))
     .option("--debug", "also print the token's decoded contents")
     .action(async (id: string, opts: CreateTokenFlags) => {
       setExit(await runCreateToken(id, opts, io));
