@@ -6,6 +6,8 @@
  * server (the table's facet API, or a GROUP BY on `?sql=` pages) when the cap stopped the rows short.
  */
 import type { Row } from "./model.js";
+// Almanac's one identifier-quoting function, bundled into the browser code.
+import { quoteIdentifier } from "../../../src/sql/quote.js";
 
 export interface Source {
   kind: "table" | "query";
@@ -79,10 +81,6 @@ export function wrapSql(sql: string, outer: (inner: string) => string): string {
   const inner = sql.trim().replace(/;+\s*$/, "");
   // The newlines keep a trailing `-- comment` from swallowing the closing parenthesis.
   return outer(`(\n${inner}\n)`);
-}
-
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** All of the result's rows, up to `maxRows`; `progress` is told as pages arrive. */
