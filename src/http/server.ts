@@ -84,7 +84,8 @@ function finish(almanac: Almanac, req: AlmanacRequest, reply: Reply): Reply {
   const h = reply.headers;
   h["x-content-type-options"] = "nosniff";
   h["referrer-policy"] ??= "same-origin";
-  const personal = req.actor !== null || req.header("authorization") !== undefined || replyCookies(reply).length > 0;
+  const setsCookie = (reply.cookies?.length ?? 0) > 0 || h["set-cookie"] !== undefined;
+  const personal = req.actor !== null || req.header("authorization") !== undefined || setsCookie;
   if (!/\bpublic\b/.test(h["cache-control"] ?? "")) {
     if (personal) h["cache-control"] = "private, no-store";
     else h.vary = h.vary ? `${h.vary}, Cookie, Authorization` : "Cookie, Authorization";
@@ -223,6 +224,10 @@ function buildRequest(
   return new AlmanacRequest({ method, rawPath: rawPath || "/", queryString, headers, scheme, readBody, remoteAddress });
 }
 
+function bodyTooLarge(limit: number): HttpError {
+  return new HttpError(413, `Request body is larger than ${limit} bytes`);
+}
+
 /** Reads a request body up to `limit` bytes (0 = no limit); past it, a 413 and the rest is discarded. */
 function bodyReader(incoming: IncomingMessage): (limit: number) => Promise<Buffer> {
   return (limit) =>
@@ -230,7 +235,7 @@ function bodyReader(incoming: IncomingMessage): (limit: number) => Promise<Buffe
       const declared = Number(incoming.headers["content-length"] ?? NaN);
       if (limit > 0 && declared > limit) {
         incoming.resume();
-        reject(new HttpError(413, `Request body is larger than ${limit} bytes`));
+        reject(bodyTooLarge(limit));
         return;
       }
       const parts: Buffer[] = [];
@@ -240,7 +245,7 @@ function bodyReader(incoming: IncomingMessage): (limit: number) => Promise<Buffe
         if (limit > 0 && size > limit) {
           incoming.removeAllListeners("data");
           incoming.resume();
-          reject(new HttpError(413, `Request body is larger than ${limit} bytes`));
+          reject(bodyTooLarge(limit));
           return;
         }
         parts.push(chunk);
@@ -387,7 +392,7 @@ export async function handleInProcess(
   const sent = init.body === undefined ? undefined : Buffer.from(init.body);
   const readBody = sent
     ? async (limit: number) => {
-        if (limit > 0 && sent.length > limit) throw new HttpError(413, `Request body is larger than ${limit} bytes`);
+        if (limit > 0 && sent.length > limit) throw bodyTooLarge(limit);
         return sent;
       }
     : undefined;

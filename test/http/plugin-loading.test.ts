@@ -8,7 +8,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeDatabase, startServer, tempDir, type TestServer } from "../fixtures/server.js";
+import { makeDatabase, pluginsDir, startServer, tempDir, type TestServer } from "../fixtures/server.js";
 import { StartupError } from "../../src/http/errors.js";
 import { BUILTIN_PLUGINS } from "../../src/plugins/builtin.js";
 import { EXAMPLE_DESCRIPTION, EXAMPLE_PACKAGE } from "../fixtures/plugin-packages/example.js";
@@ -27,12 +27,6 @@ function prefixWithPlugins(): string {
   writeFileSync(join(other, "package.json"), JSON.stringify({ name: "left-pad", version: "1.0.0", main: "index.js" }));
   writeFileSync(join(other, "index.js"), "throw new Error('imported a package that is not a plugin');");
   return prefix;
-}
-
-function pluginsDir(files: Record<string, string>): string {
-  const dir = tempDir("almanac-plugins-");
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  return dir;
 }
 
 const TS_PLUGIN = `
