@@ -10,8 +10,7 @@
  * Its state lives per instance (tests start several in one process); passwordState() hands it to tests,
  * which replace the guard's clock and verifier rather than sleep or time anything.
  */
-import { VERSION } from "../../src/app.js";
-import { HttpError, type Almanac, type AlmanacPlugin } from "../../src/plugins/api.js";
+import { HttpError, VERSION, type Almanac, type AlmanacPlugin } from "../../src/plugins/api.js";
 import { registerHashPassword } from "./cli.js";
 import { NAME, clientAddress, readConfig } from "./config.js";
 import { CHALLENGE, FailureLog, PasswordGuard } from "./guard.js";

@@ -7,10 +7,7 @@
  * `/-/static-plugins/almanac-charts/`). `plugins: {almanac-charts: {enabled: false}}` turns it off;
  * `max_rows` (instance, database or table level) caps the rows a chart fetches.
  */
-import { pluginConfig } from "../../src/config/secrets.js";
-import { VERSION } from "../../src/app.js";
-import type { Almanac } from "../../src/app.js";
-import type { AlmanacPlugin, PageHookContext } from "../../src/plugins/types.js";
+import { VERSION, type Almanac, type AlmanacPlugin, type PageHookContext } from "../../src/plugins/api.js";
 
 export const NAME = "almanac-charts";
 /** Rows a chart fetches at most, unless `max_rows` says otherwise. */
@@ -28,7 +25,7 @@ function staticUrl(almanac: Almanac, file: string): string {
 
 /** `max_rows` for this page (table level, then database, then instance), checked. */
 export function maxRows(almanac: Almanac, database: string | null, table: string | null): number {
-  const config = pluginConfig(almanac.config, NAME, { database: database ?? undefined, table: table ?? undefined });
+  const config = almanac.pluginConfig(NAME, { database: database ?? undefined, table: table ?? undefined });
   const value = config && typeof config === "object" ? (config as { max_rows?: unknown }).max_rows : undefined;
   if (value === undefined || value === null) return DEFAULT_MAX_ROWS;
   const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;

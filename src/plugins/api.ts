@@ -11,6 +11,7 @@ import type { AlmanacPlugin } from "./types.js";
 
 export type * from "./types.js";
 export type { Almanac } from "../app.js";
+export { VERSION } from "../app.js";
 export type { AlmanacRequest } from "../http/request.js";
 export type { Reply, StreamedBody } from "../http/response.js";
 export type { FacetType } from "../query/facets.js";
