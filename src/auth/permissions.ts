@@ -15,6 +15,7 @@ import type { Settings } from "../config/settings.js";
 import { configRuleTemplates, rulesForActor } from "./allow.js";
 import { abbreviate, restrictionAllows } from "./restrictions.js";
 import { PluginError, isThenable, type PluginManager } from "../plugins/manager.js";
+import type { LoadedPlugin } from "../plugins/load.js";
 
 export const ACTIONS = [
   "view-instance", "permissions-debug", "debug-menu", "view-database", "view-database-download", "execute-sql",
@@ -138,7 +139,7 @@ export class PermissionResolver {
     const forActor: PluginRuleSets | null = actor ? { eager: new Map(), lazy: new Map() } : null;
     this.anonymous = anonymous;
     if (actor && forActor) this.fromPlugins.set(actor, forActor);
-    const asyncPlugins = plugins.implementing("permission_rules").filter((p) => p.plugin.permission_rules?.constructor.name === "AsyncFunction");
+    const asyncPlugins = plugins.implementing("permission_rules").filter(declaredAsync);
     if (!asyncPlugins.length) return;
     const pending: Promise<void>[] = [];
     for (const [who, sets] of [[null, anonymous], [actor, forActor]] as const) {
@@ -167,7 +168,7 @@ export class PermissionResolver {
     if (!rules) {
       const answers: { plugin: string; value: unknown }[] = [];
       for (const p of plugins.implementing("permission_rules")) {
-        if (p.plugin.permission_rules?.constructor.name === "AsyncFunction") continue;
+        if (declaredAsync(p)) continue;
         const value = plugins.call(p, "permission_rules", { almanac: plugins.almanac!, actor, action });
         if (isThenable(value)) {
           throw new PluginError(p.name, "permission_rules", new Error("it returned a promise without being declared async: declare it async so its rules are gathered before the request's checks"));
@@ -293,6 +294,11 @@ export interface Explanation {
 /** The action another action also requires (`execute-sql` needs `view-database`, …), or null. */
 export function alsoRequires(action: Action): Action | null {
   return ALSO_REQUIRES[action] ?? null;
+}
+
+/** Whether a plugin's permission_rules is an `async` function (asked before the checks rather than during them). */
+function declaredAsync(p: LoadedPlugin): boolean {
+  return p.plugin.permission_rules?.constructor.name === "AsyncFunction";
 }
 
 /** Plugins' answers as rules: null adds none, anything but a list of well-formed rules is the plugin's error. */
